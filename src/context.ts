@@ -1,0 +1,125 @@
+import type {
+  CreateMessageRequest,
+  CreateMessageResult,
+  ElicitRequest,
+  ElicitResult,
+  LoggingLevel,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import { compileSchema } from './schema.js';
+import type { Session } from './session.js';
+
+export interface AuthIdentity {
+  subject?: string;
+  clientId?: string;
+  scopes: string[];
+  claims: Record<string, unknown>;
+}
+
+type LogFn = (message: string, data?: unknown) => Promise<void>;
+
+export interface Context {
+  /** Aborted on cancel, timeout, or client disconnect. */
+  signal: AbortSignal;
+  sessionId: string;
+  requestId: RequestId;
+  /** The request's `_meta` as sent, e.g. `meta.progressToken`. */
+  meta: Record<string, unknown>;
+  /** A progress notification on the request's own stream; a no-op without a progress token. */
+  progress(done: number, total?: number, message?: string): Promise<void>;
+  log: Record<LoggingLevel, LogFn>;
+  /** `sampling/createMessage` to the client. */
+  sample(params: CreateMessageRequest['params']): Promise<CreateMessageResult>;
+  /** `elicitation/create`; `requestedSchema` may be a zod shape or a JSON Schema. */
+  elicit(params: Omit<ElicitRequest['params'], 'requestedSchema'> & { requestedSchema?: unknown }): Promise<ElicitResult>;
+  /** `notifications/resources/updated` to every session subscribed to `uri`. */
+  notifyResourceUpdated(uri: string): void;
+  auth?: AuthIdentity;
+}
+
+export const LOG_LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+export function isLevelEnabled(session: Session, level: LoggingLevel): boolean {
+  if (!session.logLevel) return true;
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(session.logLevel);
+}
+
+export interface ContextInput {
+  session: Session;
+  requestId: RequestId;
+  signal: AbortSignal;
+  meta: Record<string, unknown> | undefined;
+  logger: string;
+  notifyResourceUpdated(uri: string): void;
+}
+
+function requireCapability(session: Session, capability: 'sampling' | 'elicitation', call: string): void {
+  if (!session.clientCapabilities[capability]) {
+    throw new Error(
+      `ctx.${call}() needs a client that declares the "${capability}" capability; this client (${session.clientInfo?.name ?? 'unknown'}) does not`,
+    );
+  }
+}
+
+export function createContext(input: ContextInput): Context {
+  const { session, requestId, signal } = input;
+  const meta = input.meta ?? {};
+  const progressToken = meta.progressToken as string | number | undefined;
+  const log = {} as Record<LoggingLevel, LogFn>;
+  for (const level of LOG_LEVELS) {
+    log[level] = async (message, data) => {
+      if (!isLevelEnabled(session, level)) return;
+      session.notify(
+        'notifications/message',
+        { level, logger: input.logger, data: data === undefined ? message : { message, data } },
+        requestId,
+      );
+    };
+  }
+  const auth = session.auth;
+  return {
+    signal,
+    sessionId: session.id,
+    requestId,
+    meta,
+    async progress(done, total, message) {
+      if (progressToken === undefined || signal.aborted) return;
+      session.notify(
+        'notifications/progress',
+        { progressToken, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
+        requestId,
+      );
+    },
+    log,
+    async sample(params) {
+      requireCapability(session, 'sampling', 'sample');
+      return (await session.requestClient('sampling/createMessage', params as Record<string, unknown>, {
+        relatedRequestId: requestId,
+        signal,
+      })) as CreateMessageResult;
+    },
+    async elicit(params) {
+      requireCapability(session, 'elicitation', 'elicit');
+      let request: Record<string, unknown> = params;
+      if ((params as { mode?: string }).mode !== 'url') {
+        // JSON Schema from zod carries `$schema`, which the elicitation schema subset does not allow.
+        const { $schema: _ignored, ...requestedSchema } = compileSchema(params.requestedSchema).jsonSchema;
+        request = { ...params, requestedSchema };
+      }
+      return (await session.requestClient(
+        'elicitation/create',
+        request,
+        { relatedRequestId: requestId, signal },
+      )) as ElicitResult;
+    },
+    notifyResourceUpdated: input.notifyResourceUpdated,
+    ...(auth && {
+      auth: {
+        subject: (auth.extra?.subject as string | undefined) ?? undefined,
+        clientId: auth.clientId,
+        scopes: auth.scopes,
+        claims: (auth.extra?.claims as Record<string, unknown> | undefined) ?? {},
+      },
+    }),
+  };
+}

@@ -1,0 +1,58 @@
+import type { Logger } from './logger.js';
+import { createMethods, type ServerInfo } from './mcp-methods.js';
+import { Registry } from './registry.js';
+import { onResourceUpdated } from './resource-updates.js';
+import { SessionHub } from './session-hub.js';
+
+export interface Core {
+  registry: Registry;
+  hub: SessionHub;
+  onError(error: unknown, where: string): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The transport-free heart shared by the HTTP server and the in-memory test client: one registry,
+ * the sessions reading it, and the wiring that turns registry changes into notifications.
+ */
+export function createCore(options: {
+  info: ServerInfo;
+  logger: Logger;
+  maxSessions: number;
+  sessionTimeoutMs: number;
+}): Core {
+  const { logger } = options;
+  const registry = new Registry();
+  const withStack = (error: unknown) => {
+    if (logger.level === 'debug' && (error as Error)?.stack) logger.raw((error as Error).stack!);
+  };
+  const onError = (error: unknown, where: string) => {
+    logger.error(`${where}: ${(error as Error)?.message ?? error}`);
+    withStack(error);
+  };
+  const hub: SessionHub = new SessionHub({
+    methods: createMethods({
+      registry,
+      info: options.info,
+      notifyResourceUpdated: (uri) => hub.notifyResourceUpdated(uri),
+      onToolError: (tool, error) => {
+        logger.warn(`${tool} failed: ${(error as Error)?.message ?? error}`);
+        withStack(error);
+      },
+    }),
+    maxSessions: options.maxSessions,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    onError,
+  });
+  registry.on('change', (changes) => hub.broadcastListChanges(changes));
+  const stopUpdates = onResourceUpdated((uri) => hub.notifyResourceUpdated(uri));
+  return {
+    registry,
+    hub,
+    onError,
+    async stop() {
+      stopUpdates();
+      await hub.closeAll();
+    },
+  };
+}

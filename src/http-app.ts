@@ -1,0 +1,112 @@
+import cors from 'cors';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { sendRpcError } from './http-body.js';
+import type { Registry } from './registry.js';
+import { createRequestGuard, type GuardOptions } from './request-guard.js';
+import type { SessionHub } from './session-hub.js';
+import { createSseRoutes } from './sse-routes.js';
+import { createStreamableRoutes } from './streamable-routes.js';
+
+export interface HttpAppOptions extends GuardOptions {
+  hub: SessionHub;
+  registry: Registry;
+  basePath: string;
+  cors: boolean;
+  keepaliveMs: number;
+  maxBodyBytes: number;
+  maxBufferedBytes: number;
+  info: { name: string; version: string };
+  isReady(): boolean;
+  onError(error: unknown, where: string): void;
+  onSlowConsumer(sessionId: string): void;
+}
+
+const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
+const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'];
+
+/** Routes on one port: both transports, health and readiness, under an optional base path. */
+export function createHttpApp(options: HttpAppOptions): express.Express {
+  const started = Date.now();
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  const guard = createRequestGuard(options);
+  const guarded = (req: Request, res: Response, next: NextFunction) => {
+    if (guard(req, res)) next();
+  };
+  const sse = createSseRoutes({
+    hub: options.hub,
+    messagesPath: `${options.basePath}/messages`,
+    keepaliveMs: options.keepaliveMs,
+    maxBodyBytes: options.maxBodyBytes,
+    maxBufferedBytes: options.maxBufferedBytes,
+    onSlowConsumer: options.onSlowConsumer,
+  });
+  const streamable = createStreamableRoutes({
+    hub: options.hub,
+    keepaliveMs: options.keepaliveMs,
+    maxBodyBytes: options.maxBodyBytes,
+  });
+
+  const router = express.Router();
+  if (options.cors) {
+    const allowed = new Set(options.allowedOrigins.map((o) => o.toLowerCase()));
+    router.use(
+      cors({
+        // Reflect only origins the Origin check lets through; everything else gets no CORS headers.
+        origin: (origin, done) => done(null, !origin || allowed.has(origin.toLowerCase()) || /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i.test(origin)),
+        allowedHeaders: MCP_HEADERS,
+        exposedHeaders: EXPOSED_HEADERS,
+        methods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        maxAge: 600,
+      }),
+    );
+  }
+
+  router.get('/healthz', (_req, res) => {
+    const { registry, hub } = options;
+    const counts = hub.counts();
+    res.json({
+      status: registry.errors.length ? 'degraded' : 'ok',
+      name: options.info.name,
+      version: options.info.version,
+      tools: registry.tools.size,
+      resources: registry.resources.size,
+      prompts: registry.prompts.size,
+      sessions: { total: hub.sessions.size, sse: counts.sse, http: counts.http },
+      errors: registry.errors,
+      uptime: Math.round((Date.now() - started) / 1000),
+    });
+  });
+  router.get('/readyz', (_req, res) => {
+    const ready = options.isReady();
+    res.status(ready ? 200 : 503).json({ ready });
+  });
+
+  router.get('/sse', guarded, sse.openStream);
+  router.post('/messages', guarded, sse.postMessage);
+  router.post('/mcp', guarded, streamable.post);
+  router.get('/mcp', guarded, streamable.stream);
+  router.delete('/mcp', guarded, streamable.remove);
+  router.all(['/sse', '/messages', '/mcp'], guarded, (req, res) => {
+    res.setHeader('Allow', req.path === '/sse' ? 'GET' : req.path === '/messages' ? 'POST' : 'GET, POST, DELETE');
+    sendRpcError(res, 405, -32000, `Method Not Allowed: ${req.method} ${req.path}`);
+  });
+
+  app.use(options.basePath || '/', router);
+  app.use((req, res) => {
+    res.status(404).json({ error: `Not found: ${req.method} ${req.path}. MCP endpoints are ${options.basePath}/sse and ${options.basePath}/mcp` });
+  });
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = (error as { status?: number }).status;
+    if (status && status >= 400 && status < 500) {
+      sendRpcError(res, status, -32000, (error as Error).message);
+      return;
+    }
+    options.onError(error, `${req.method} ${req.path}`);
+    if (!res.headersSent) sendRpcError(res, 500, -32603, 'Internal error');
+    else res.destroy();
+  });
+  return app;
+}

@@ -1,0 +1,48 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** A JSON-RPC error code, when the body should be a JSON-RPC error rather than plain JSON. */
+    readonly rpcCode?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Sends `{ jsonrpc, error, id: null }` for MCP routes: clients parse errors in that shape. */
+export function sendRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+/**
+ * Reads a JSON body with a size limit. 415 for a non-JSON content type, 413 past the limit
+ * (checked against Content-Length before reading a byte), 400 with a parse error for bad JSON.
+ */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new HttpError(415, 'Unsupported Media Type: send Content-Type: application/json', -32000);
+  }
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw new HttpError(413, `Payload Too Large: the limit is ${limit} bytes`, -32000);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw new HttpError(413, `Payload Too Large: the limit is ${limit} bytes`, -32000);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, `Parse error: ${(error as Error).message}`, -32700);
+  }
+}

@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { compileFile, frameForRuntimeError, LoadError } from './compile.js';
+import { compileDefinition, DefinitionError, findDefinitions, type LoadedDefinition } from './definitions.js';
+import { evaluateModule } from './evaluate.js';
+
+export type FileLoad =
+  | { file: string; ok: true; definitions: LoadedDefinition[]; inputs: string[] }
+  | { file: string; ok: false; error: LoadError; inputs: string[] }
+  /** Empty on disk: an editor or `git checkout` caught mid-write. The previous version keeps serving. */
+  | { file: string; ok: 'pending'; inputs: string[] };
+
+/** Compiles, evaluates and checks one served file. Never throws: failures come back as data. */
+export async function loadFile(file: string, root: string): Promise<FileLoad> {
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (error) {
+    return { file, ok: false, error: new LoadError(`cannot read file: ${(error as Error).message}`), inputs: [file] };
+  }
+  if (source.trim() === '') return { file, ok: 'pending', inputs: [file] };
+
+  let compiled;
+  try {
+    compiled = await compileFile(file, root);
+  } catch (error) {
+    const loadError = error instanceof LoadError ? error : new LoadError(String(error));
+    // The failing import may be a helper: watch it too, so fixing it retries this file.
+    const inputs = loadError.location && loadError.location.file !== file ? [file, loadError.location.file] : [file];
+    return { file, ok: false, error: loadError, inputs };
+  }
+
+  let exports: Record<string, unknown>;
+  try {
+    exports = evaluateModule(compiled.code, file);
+  } catch (error) {
+    return { file, ok: false, error: await frameForRuntimeError(error, file), inputs: compiled.inputs };
+  }
+
+  const relative = path.relative(root, file);
+  const found = findDefinitions(exports);
+  const definitions: LoadedDefinition[] = [];
+  const problems: string[] = [];
+  for (const item of found) {
+    try {
+      definitions.push(compileDefinition(item, file, relative));
+    } catch (error) {
+      problems.push(error instanceof DefinitionError ? error.message : String(error));
+    }
+  }
+  const keys = new Set<string>();
+  for (const def of definitions) {
+    const id = `${def.kind}:${def.key}`;
+    if (keys.has(id)) problems.push(`${def.kind} "${def.key}" is defined twice in this file`);
+    keys.add(id);
+  }
+  if (problems.length > 0) {
+    return { file, ok: false, error: new LoadError(problems.join('\n')), inputs: compiled.inputs };
+  }
+  return { file, ok: true, definitions, inputs: compiled.inputs };
+}

@@ -1,0 +1,69 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sendRpcError } from './http-body.js';
+
+export interface GuardOptions {
+  /** Hosts accepted in the Host header; undefined means any (bound to a non-loopback address). */
+  allowedHosts?: string[];
+  allowedOrigins: string[];
+  authToken?: string;
+}
+
+const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
+const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+export function defaultAllowedHosts(bindHost: string, extra: string[]): string[] | undefined {
+  if (!isLoopback(bindHost)) return extra.length ? extra : undefined;
+  return [...LOOPBACK_HOSTS, ...extra];
+}
+
+function hostname(hostHeader: string): string {
+  // Strip the port; keep IPv6 brackets so "[::1]:8000" becomes "[::1]".
+  return hostHeader.startsWith('[') ? hostHeader.slice(0, hostHeader.indexOf(']') + 1) : hostHeader.split(':')[0]!;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/**
+ * The checks every MCP route shares, before any body is read: DNS-rebinding protection (Host),
+ * cross-site requests (Origin), and the static bearer token, compared in constant time.
+ * Returns false after answering when the request must not go on.
+ */
+export function createRequestGuard(options: GuardOptions) {
+  const allowedHosts = options.allowedHosts?.map((h) => h.toLowerCase());
+  const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.replace(/\/$/, '').toLowerCase()));
+  const tokenDigest = options.authToken ? digest(options.authToken) : undefined;
+
+  return function guard(req: IncomingMessage, res: ServerResponse): boolean {
+    if (allowedHosts) {
+      const host = req.headers.host;
+      if (!host || !allowedHosts.includes(hostname(host).toLowerCase())) {
+        sendRpcError(res, 403, -32000, `Forbidden: Host "${host ?? ''}" is not allowed (see --allowed-hosts)`);
+        return false;
+      }
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !LOOPBACK_ORIGIN.test(origin) && !allowedOrigins.has(origin.toLowerCase())) {
+      sendRpcError(res, 403, -32000, `Forbidden: Origin "${origin}" is not allowed (see --allowed-origins)`);
+      return false;
+    }
+    if (tokenDigest) {
+      const header = req.headers.authorization ?? '';
+      const match = /^Bearer\s+(.+)$/i.exec(header);
+      // Hashing first makes both sides the same length, so the compare is constant-time for any input.
+      if (!match || !timingSafeEqual(digest(match[1]!.trim()), tokenDigest)) {
+        sendRpcError(res, 401, -32000, 'Unauthorized: send Authorization: Bearer <token>', {
+          'WWW-Authenticate': `Bearer realm="mcp-sse"${match ? ', error="invalid_token"' : ''}`,
+        });
+        return false;
+      }
+    }
+    return true;
+  };
+}

@@ -1,0 +1,108 @@
+import {
+  normalizeObjectSchema,
+  safeParse,
+  getParseErrorMessage,
+  getObjectShape,
+  getSchemaDescription,
+  isSchemaOptional,
+  type AnySchema,
+  type AnyObjectSchema,
+} from '@modelcontextprotocol/sdk/server/zod-compat.js';
+import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+
+export type Validation = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
+
+/**
+ * An `input`, `output` or `args` spec compiled once per loaded definition: the JSON Schema that
+ * lists show, and the validator that calls run. Sessions share it, so nothing here is per call.
+ */
+export interface CompiledSchema {
+  jsonSchema: { type: 'object'; [key: string]: unknown };
+  validate(value: unknown): Validation;
+  /** Top-level properties, for prompt arguments: name, description, required. */
+  fields(): Array<{ name: string; description?: string; required: boolean }>;
+}
+
+const EMPTY_OBJECT = { type: 'object' as const, properties: {} };
+
+const draft7 = new AjvJsonSchemaValidator();
+let draft2020: AjvJsonSchemaValidator | undefined;
+
+function isZodSchema(value: unknown): value is AnySchema {
+  if (typeof value !== 'object' || value === null) return false;
+  // zod 4 keeps its internals under `_zod`; zod 3 under `_def` with a `safeParse` method.
+  return '_zod' in value || ('_def' in value && typeof (value as { safeParse?: unknown }).safeParse === 'function');
+}
+
+function isZodShape(value: object): boolean {
+  const entries = Object.values(value);
+  return entries.length > 0 && entries.every(isZodSchema);
+}
+
+/** True when `value` can be compiled: undefined, a zod shape or schema, or a JSON Schema object. */
+export function isSchemaSpec(value: unknown): boolean {
+  return value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value));
+}
+
+export function compileSchema(spec: unknown, io: 'input' | 'output' = 'input'): CompiledSchema {
+  if (spec === undefined || (typeof spec === 'object' && spec !== null && Object.keys(spec).length === 0 && !isZodSchema(spec))) {
+    return {
+      jsonSchema: EMPTY_OBJECT,
+      validate: (value) => ({ ok: true, value: (value ?? {}) as Record<string, unknown> }),
+      fields: () => [],
+    };
+  }
+  if (isZodSchema(spec) || isZodShape(spec as object)) return compileZod(spec as AnySchema, io);
+  return compileJsonSchema(spec as Record<string, unknown>);
+}
+
+function compileZod(spec: AnySchema | Record<string, AnySchema>, io: 'input' | 'output'): CompiledSchema {
+  const object = normalizeObjectSchema(spec as AnySchema) as AnyObjectSchema | undefined;
+  if (!object || !getObjectShape(object)) {
+    throw new Error('a zod schema here must be an object: use a raw shape ({ a: z.number() }) or z.object(...)');
+  }
+  const jsonSchema = toJsonSchemaCompat(object, { strictUnions: true, pipeStrategy: io }) as CompiledSchema['jsonSchema'];
+  return {
+    jsonSchema,
+    validate(value) {
+      const result = safeParse(object, value ?? {});
+      if (result.success) return { ok: true, value: result.data as Record<string, unknown> };
+      return { ok: false, message: getParseErrorMessage(result.error) };
+    },
+    fields() {
+      const shape = getObjectShape(object) ?? {};
+      return Object.entries(shape).map(([name, schema]) => ({
+        name,
+        description: getSchemaDescription(schema),
+        required: !isSchemaOptional(schema),
+      }));
+    },
+  };
+}
+
+function compileJsonSchema(spec: Record<string, unknown>): CompiledSchema {
+  const jsonSchema = { type: 'object', ...spec } as CompiledSchema['jsonSchema'];
+  if (jsonSchema.type !== 'object') throw new Error(`a JSON Schema here must have type "object", not ${JSON.stringify(jsonSchema.type)}`);
+  const is2020 = typeof spec.$schema === 'string' && spec.$schema.includes('2020-12');
+  // Ajv's default build is draft-07; a 2020-12 schema needs its 2020 build to compile at all.
+  const provider = is2020 ? (draft2020 ??= new AjvJsonSchemaValidator(new Ajv2020({ strict: false, allErrors: true }) as never)) : draft7;
+  const check = provider.getValidator<Record<string, unknown>>(jsonSchema as never);
+  return {
+    jsonSchema,
+    validate(value) {
+      const result = check(value ?? {});
+      return result.valid ? { ok: true, value: result.data } : { ok: false, message: result.errorMessage ?? 'invalid' };
+    },
+    fields() {
+      const properties = (spec.properties ?? {}) as Record<string, { description?: string }>;
+      const required = new Set(Array.isArray(spec.required) ? (spec.required as string[]) : []);
+      return Object.entries(properties).map(([name, prop]) => ({
+        name,
+        description: typeof prop?.description === 'string' ? prop.description : undefined,
+        required: required.has(name),
+      }));
+    },
+  };
+}

@@ -1,0 +1,214 @@
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import path from 'node:path';
+import { DefinitionFolder } from './definition-folder.js';
+import { compileDefinition, findDefinitions } from './definitions.js';
+import { createHttpApp } from './http-app.js';
+import type { FileLoad } from './loader.js';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from './logger.js';
+import type { ServerInfo } from './mcp-methods.js';
+import type { Registry } from './registry.js';
+import { createCore } from './core.js';
+import { defaultAllowedHosts, isLoopback } from './request-guard.js';
+import type { SessionHub } from './session-hub.js';
+import { FolderWatcher } from './watch.js';
+import { packageVersion } from './version.js';
+
+export interface ServerOptions {
+  /** A folder of definition files; or pass `definitions` directly. */
+  dir?: string;
+  definitions?: unknown[];
+  port?: number;
+  host?: string;
+  /** Reload on file changes (default true when serving a folder). */
+  watch?: boolean;
+  name?: string;
+  version?: string;
+  instructions?: string;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  logger?: Logger;
+  authToken?: string;
+  allowedOrigins?: string[];
+  allowedHosts?: string[];
+  cors?: boolean;
+  /** A path prefix for every route, e.g. `/tools` behind a proxy. */
+  basePath?: string;
+  /** The URL clients reach the server at, when it differs from where it listens. */
+  publicUrl?: string;
+  keepaliveMs?: number;
+  maxSessions?: number;
+  sessionTimeoutMs?: number;
+  maxBodyBytes?: number;
+  /** Bytes queued for a client that stopped reading before its session is dropped. */
+  maxBufferedBytes?: number;
+  /** How long `close()` lets running calls finish before cutting connections. */
+  shutdownTimeoutMs?: number;
+}
+
+export interface McpSseServer {
+  /** Where clients connect, base path included, no trailing slash. */
+  url: string;
+  sseUrl: string;
+  mcpUrl: string;
+  port: number;
+  info: ServerInfo;
+  registry: Registry;
+  hub: SessionHub;
+  folder?: DefinitionFolder;
+  /** Files loaded at start and how long it took. */
+  startup: { files: number; ms: number };
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  port: 8000,
+  host: '127.0.0.1',
+  keepaliveMs: 15_000,
+  maxSessions: 10_000,
+  sessionTimeoutMs: 30 * 60_000,
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  shutdownTimeoutMs: 10_000,
+};
+
+export class PortInUseError extends Error {
+  constructor(readonly port: number) {
+    super(`port ${port} is in use; pick another with --port`);
+  }
+}
+
+function normalizeBasePath(basePath: string | undefined): string {
+  if (!basePath || basePath === '/') return '';
+  return `/${basePath.replace(/^\/+|\/+$/g, '')}`;
+}
+
+function listen(server: HttpServer, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException) => {
+      server.off('listening', onListening);
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve((server.address() as AddressInfo).port);
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    server.listen(port, host);
+  });
+}
+
+export function loadInline(definitions: unknown[]): FileLoad {
+  const file = '<inline>';
+  const found = findDefinitions(Object.fromEntries(definitions.map((d, i) => [`definitions[${i}]`, d])));
+  return { file, ok: true, definitions: found.map((item) => compileDefinition(item, file, 'inline')), inputs: [] };
+}
+
+/** Starts an MCP server over both transports on one port, serving a folder or a list of definitions. */
+export async function createServer(options: ServerOptions = {}): Promise<McpSseServer> {
+  const logger = options.logger ?? createLogger({ level: options.logLevel, format: options.logFormat });
+  const host = options.host ?? DEFAULTS.host;
+  const basePath = normalizeBasePath(options.basePath ?? (options.publicUrl ? new URL(options.publicUrl).pathname : ''));
+  const info: ServerInfo = {
+    name: options.name ?? (options.dir ? path.basename(path.resolve(options.dir)) : 'mcp-sse'),
+    version: options.version ?? packageVersion,
+    instructions: options.instructions,
+  };
+
+  let ready = false;
+  const { registry, hub, onError, stop } = createCore({
+    info,
+    logger,
+    maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
+  });
+
+  const app = createHttpApp({
+    hub,
+    registry,
+    basePath,
+    cors: options.cors ?? false,
+    allowedOrigins: options.allowedOrigins ?? [],
+    allowedHosts: defaultAllowedHosts(host, options.allowedHosts ?? []),
+    authToken: options.authToken,
+    keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+    info,
+    isReady: () => ready,
+    onError,
+    onSlowConsumer: (id) => logger.warn(`session ${id} stopped reading; dropped it`),
+  });
+
+  const httpServer = createHttpServer(app);
+  // Above the 60 s idle timeout of common load balancers, so they close idle connections first.
+  httpServer.keepAliveTimeout = 65_000;
+  httpServer.headersTimeout = 66_000;
+  const sockets = new Set<Socket>();
+  httpServer.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  let folder: DefinitionFolder | undefined;
+  let watcher: FolderWatcher | undefined;
+  const started = performance.now();
+  let files = 0;
+  if (options.dir) {
+    folder = new DefinitionFolder(path.resolve(options.dir), registry, logger);
+    const report = await folder.loadAll();
+    files = report.files.length;
+    if (options.watch !== false) {
+      watcher = new FolderWatcher(folder, registry);
+      await watcher.start();
+    }
+  }
+  if (options.definitions) registry.apply([loadInline(options.definitions)]);
+  ready = true;
+
+  let port: number;
+  try {
+    port = await listen(httpServer, options.port ?? DEFAULTS.port, host);
+  } catch (error) {
+    await watcher?.close();
+    await stop();
+    throw error;
+  }
+  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${displayHost}:${port}${basePath}`;
+  if (!isLoopback(host) && !options.authToken) {
+    logger.warn(`listening on ${host} without --auth-token: anyone who can reach this port can call your tools`);
+  }
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      await watcher?.close();
+      httpServer.close();
+      const grace = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
+      const deadline = Date.now() + grace;
+      // Let running calls finish (up to the grace period) before their streams close.
+      while ([...hub.sessions.values()].some((s) => s.inflight.size > 0) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await stop();
+      httpServer.closeIdleConnections();
+      for (const socket of sockets) socket.destroy();
+    })();
+    return closing;
+  }
+
+  return {
+    url,
+    sseUrl: `${url}/sse`,
+    mcpUrl: `${url}/mcp`,
+    port,
+    info,
+    registry,
+    hub,
+    folder,
+    startup: { files, ms: performance.now() - started },
+    close,
+  };
+}

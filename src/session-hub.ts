@@ -1,0 +1,93 @@
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ListChanges } from './registry.js';
+import type { MethodTable } from './rpc.js';
+import { Session, type SessionHost, type TransportKind } from './session.js';
+
+export interface HubOptions {
+  methods: MethodTable;
+  maxSessions: number;
+  sessionTimeoutMs: number;
+  onError(error: unknown, where: string): void;
+}
+
+/**
+ * Every live session of every transport. Owns limits and reaping, and fans registry changes and
+ * resource updates out to sessions; it knows nothing of HTTP.
+ */
+export class SessionHub implements SessionHost {
+  readonly sessions = new Map<string, Session>();
+  readonly methods: MethodTable;
+  private readonly reaper: NodeJS.Timeout;
+
+  constructor(private readonly options: HubOptions) {
+    this.methods = options.methods;
+    // Check a few times per timeout so a session lives at most ~1.25× its idle limit.
+    const every = Math.max(50, Math.min(options.sessionTimeoutMs / 4, 30_000));
+    this.reaper = setInterval(() => this.reap(), every);
+    this.reaper.unref();
+  }
+
+  get isFull(): boolean {
+    return this.sessions.size >= this.options.maxSessions;
+  }
+
+  /** A session object for a transport; `register` makes it reachable by id. */
+  create(id: string, kind: TransportKind, transport: Transport): Session {
+    return new Session(id, kind, transport, this);
+  }
+
+  register(session: Session): void {
+    this.sessions.set(session.id, session);
+  }
+
+  get(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  onClose(session: Session): void {
+    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+  }
+
+  onError(error: unknown, where: string): void {
+    this.options.onError(error, where);
+  }
+
+  /** Idle means: no open stream, nothing in flight, and no message for the whole timeout. */
+  private reap(): void {
+    const cutoff = Date.now() - this.options.sessionTimeoutMs;
+    for (const session of this.sessions.values()) {
+      if (session.openStreams === 0 && session.inflight.size === 0 && session.lastActivity < cutoff) {
+        void session.close();
+      }
+    }
+  }
+
+  broadcastListChanges(changes: ListChanges): void {
+    const methods = [
+      changes.tools && 'notifications/tools/list_changed',
+      changes.resources && 'notifications/resources/list_changed',
+      changes.prompts && 'notifications/prompts/list_changed',
+    ].filter((m): m is string => Boolean(m));
+    for (const session of this.sessions.values()) {
+      if (!session.initialized) continue;
+      for (const method of methods) session.notify(method);
+    }
+  }
+
+  notifyResourceUpdated(uri: string): void {
+    for (const session of this.sessions.values()) {
+      if (session.subscriptions?.has(uri)) session.notify('notifications/resources/updated', { uri });
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    clearInterval(this.reaper);
+    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+  }
+
+  counts(): Record<TransportKind, number> {
+    const counts: Record<TransportKind, number> = { sse: 0, http: 0, memory: 0 };
+    for (const session of this.sessions.values()) counts[session.kind]++;
+    return counts;
+  }
+}

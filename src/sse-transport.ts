@@ -1,0 +1,112 @@
+import type { ServerResponse } from 'node:http';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream',
+  // no-transform: compression proxies must not hold events back to compress them.
+  'Cache-Control': 'no-cache, no-transform',
+  Connection: 'keep-alive',
+  // nginx buffers upstream responses unless told not to, which would hold every event.
+  'X-Accel-Buffering': 'no',
+} as const;
+
+/**
+ * One interval per keepalive period for all streams, instead of a timer per session: with ten
+ * thousand idle sessions the difference is measurable in memory.
+ */
+class KeepaliveTicker {
+  private readonly streams = new Set<ServerResponse>();
+  private timer?: NodeJS.Timeout;
+  constructor(private readonly ms: number) {}
+  add(res: ServerResponse) {
+    this.streams.add(res);
+    if (!this.timer) {
+      this.timer = setInterval(() => {
+        for (const stream of this.streams) stream.write(': keepalive\n\n');
+      }, this.ms);
+      this.timer.unref();
+    }
+  }
+  delete(res: ServerResponse) {
+    this.streams.delete(res);
+    if (this.streams.size === 0 && this.timer) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+}
+
+const tickers = new Map<number, KeepaliveTicker>();
+function tickerFor(ms: number): KeepaliveTicker {
+  let ticker = tickers.get(ms);
+  if (!ticker) tickers.set(ms, (ticker = new KeepaliveTicker(ms)));
+  return ticker;
+}
+
+export interface SseTransportOptions {
+  sessionId: string;
+  /** The POST URL sent in the `endpoint` event, already carrying the session id. */
+  endpoint: string;
+  keepaliveMs: number;
+  /** Bytes queued for a client that stopped reading before the session is dropped. */
+  maxBufferedBytes: number;
+  onSlowConsumer?(): void;
+}
+
+/**
+ * The legacy HTTP+SSE transport (2024-11-05): one long GET stream carries everything the server
+ * sends; the client's messages arrive by POST and are handed over with `deliver`. Ours rather than
+ * the SDK's deprecated one for keepalive comments, proxy headers, base paths and backpressure.
+ */
+export class SseServerTransport implements Transport {
+  readonly sessionId: string;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  private closed = false;
+  private readonly ticker?: KeepaliveTicker;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly options: SseTransportOptions,
+  ) {
+    this.sessionId = options.sessionId;
+    if (options.keepaliveMs > 0) this.ticker = tickerFor(options.keepaliveMs);
+  }
+
+  async start(): Promise<void> {
+    const { res } = this;
+    res.writeHead(200, SSE_HEADERS);
+    res.write(`event: endpoint\ndata: ${this.options.endpoint}\n\n`);
+    res.on('close', () => this.finish());
+    res.on('error', (error) => this.onerror?.(error));
+    this.ticker?.add(res);
+  }
+
+  deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    this.onmessage?.(message, extra);
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) throw new Error('SSE stream is closed');
+    this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    // A client that stopped reading must cost us a session, never the process's memory.
+    if (this.res.writableLength > this.options.maxBufferedBytes) {
+      this.options.onSlowConsumer?.();
+      this.res.destroy();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (!this.closed) this.res.end();
+    this.finish();
+  }
+
+  private finish() {
+    if (this.closed) return;
+    this.closed = true;
+    this.ticker?.delete(this.res);
+    this.onclose?.();
+  }
+}

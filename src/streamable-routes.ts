@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
+import type { SessionHub } from './session-hub.js';
+import { AbortReason, type Session } from './session.js';
+
+export interface StreamableRouteOptions {
+  hub: SessionHub;
+  keepaliveMs: number;
+  maxBodyBytes: number;
+}
+
+function isInitialize(body: unknown): boolean {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize');
+}
+
+function requestIds(body: unknown): RequestId[] {
+  const messages = Array.isArray(body) ? body : [body];
+  return messages
+    .filter((m) => typeof m?.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number'))
+    .map((m) => m.id as RequestId);
+}
+
+/**
+ * `/mcp`: Streamable HTTP with stateful sessions. The SDK's transport does the wire protocol
+ * (it is the reference implementation the conformance suite checks); we own sessions, limits,
+ * body parsing, and aborting calls whose client went away.
+ */
+export function createStreamableRoutes(options: StreamableRouteOptions) {
+  const { hub } = options;
+
+  function sessionFor(req: IncomingMessage, res: ServerResponse): Session | undefined {
+    const header = req.headers['mcp-session-id'];
+    const id = Array.isArray(header) ? header[0] : header;
+    if (!id) {
+      sendRpcError(res, 400, -32000, 'Bad Request: no Mcp-Session-Id header; start with an initialize request');
+      return undefined;
+    }
+    const session = hub.get(id);
+    if (!session || session.kind !== 'http') {
+      sendRpcError(res, 404, -32001, 'Session not found: send a new initialize request');
+      return undefined;
+    }
+    return session;
+  }
+
+  async function post(req: IncomingMessage, res: ServerResponse) {
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
+        return;
+      }
+      throw error;
+    }
+    const hasSessionHeader = req.headers['mcp-session-id'] !== undefined;
+    if (!hasSessionHeader && isInitialize(body)) {
+      await initialize(req, res, body);
+      return;
+    }
+    const session = sessionFor(req, res);
+    if (!session) return;
+    const ids = requestIds(body);
+    if (ids.length > 0) {
+      // The POST's response stream is the only way back for these calls: when it closes early, stop them.
+      res.on('close', () => {
+        for (const id of ids) session.abortRequest(id, new AbortReason('disconnected', 'the client disconnected'));
+      });
+    }
+    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
+  }
+
+  async function initialize(req: IncomingMessage, res: ServerResponse, body: unknown) {
+    if (hub.isFull) {
+      sendRpcError(res, 503, -32000, 'Service Unavailable: the server holds its maximum number of sessions (--max-sessions)');
+      return;
+    }
+    const id = randomUUID();
+    let session: Session | undefined;
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => id,
+      keepAliveMs: options.keepaliveMs,
+      onsessioninitialized: () => hub.register(session!),
+    });
+    session = hub.create(id, 'http', transport);
+    await transport.handleRequest(req, res, body);
+    // An initialize the transport refused (bad headers, bad shape) leaves nothing behind.
+    if (!hub.get(id)) await session.close();
+  }
+
+  async function stream(req: IncomingMessage, res: ServerResponse) {
+    const session = sessionFor(req, res);
+    if (!session) return;
+    session.openStreams++;
+    res.on('close', () => {
+      session.openStreams--;
+      session.lastActivity = Date.now();
+    });
+    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+  }
+
+  async function remove(req: IncomingMessage, res: ServerResponse) {
+    const session = sessionFor(req, res);
+    if (!session) return;
+    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+  }
+
+  return { post, stream, remove };
+}

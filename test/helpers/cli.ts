@@ -1,0 +1,107 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = path.join(ROOT, 'bin/mcp-sse.js');
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Everything written to stderr and stdout so far. */
+  output(): string;
+  /** Resolves with the first output line matching `pattern` after `from` (an output() length). */
+  waitFor(pattern: RegExp, options?: { timeoutMs?: number; from?: number }): Promise<RegExpMatchArray>;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Spawns the built CLI (`bin/mcp-sse.js`) and follows its output line by line. */
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  const waiters = new Set<() => void>();
+  const onData = (chunk: Buffer) => {
+    text += chunk.toString();
+    for (const wake of waiters) wake();
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      for (const wake of waiters) wake();
+      resolve({ code, signal });
+    }),
+  );
+  let hasExited = false;
+  void exited.then(() => (hasExited = true));
+
+  function waitFor(pattern: RegExp, { timeoutMs = 15_000, from = 0 } = {}): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = text.slice(from).match(pattern);
+        if (match) {
+          done();
+          resolve(match);
+        } else if (hasExited) {
+          done();
+          reject(new Error(`process exited before printing ${pattern}; output:\n${text}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; output:\n${text}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        waiters.delete(check);
+      };
+      waiters.add(check);
+      check();
+    });
+  }
+
+  return {
+    child,
+    output: () => text,
+    waitFor,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (!hasExited) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+export interface ServeHandle extends RunningCli {
+  url: string;
+  port: number;
+  sseUrl: string;
+  mcpUrl: string;
+}
+
+/** `mcp-sse serve <dir> --port 0 …`, resolved once the banner shows the URL. */
+export async function serve(dir: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv } = {}): Promise<ServeHandle> {
+  const cli = runCli(['serve', dir, '--port', '0', ...args], options);
+  try {
+    const [, mcpUrl] = (await cli.waitFor(/Streamable HTTP\s+(\S+)/)) as RegExpMatchArray;
+    await cli.waitFor(/ready/);
+    const url = mcpUrl!.replace(/\/mcp$/, '');
+    return { ...cli, url, port: Number(new URL(url).port), sseUrl: `${url}/sse`, mcpUrl: mcpUrl! };
+  } catch (error) {
+    await cli.stop('SIGKILL');
+    throw error;
+  }
+}
+
+/** Runs the CLI to completion and returns its exit code and output. */
+export async function runToEnd(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+  const cli = runCli(args, options);
+  const timer = setTimeout(() => cli.child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
+  const { code } = await cli.exited;
+  clearTimeout(timer);
+  return { code, output: cli.output() };
+}

@@ -1,0 +1,68 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { ClientCapabilities, Notification } from '@modelcontextprotocol/sdk/types.js';
+
+export type TransportName = 'sse' | 'http';
+export const TRANSPORTS: TransportName[] = ['sse', 'http'];
+
+export interface ConnectedClient {
+  client: Client;
+  /** Every notification received, in order. */
+  notifications: Notification[];
+  /** Resolves on the next notification with this method (or one already received after `since`). */
+  nextNotification(method: string, options?: { timeoutMs?: number; since?: number }): Promise<Notification>;
+  close(): Promise<void>;
+}
+
+/** A real SDK client over a real socket: SSEClientTransport for 'sse', StreamableHTTPClientTransport for 'http'. */
+export async function connect(
+  baseUrl: string,
+  transport: TransportName,
+  options: { capabilities?: ClientCapabilities; headers?: Record<string, string>; name?: string } = {},
+): Promise<ConnectedClient> {
+  const client = new Client({ name: options.name ?? `test-${transport}`, version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
+  const notifications: Notification[] = [];
+  const waiters = new Set<() => void>();
+  client.fallbackNotificationHandler = async (notification) => {
+    notifications.push(notification);
+    for (const wake of waiters) wake();
+  };
+  const requestInit = options.headers ? { headers: options.headers } : undefined;
+  const t =
+    transport === 'sse'
+      ? new SSEClientTransport(new URL(`${baseUrl}/sse`), {
+          requestInit,
+          eventSourceInit: options.headers
+            ? { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...options.headers } }) }
+            : undefined,
+        })
+      : new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit });
+  await client.connect(t);
+  return {
+    client,
+    notifications,
+    nextNotification(method, { timeoutMs = 10_000, since = 0 } = {}) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const found = notifications.slice(since).find((n) => n.method === method);
+          if (found) {
+            cleanup();
+            resolve(found);
+          }
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(new Error(`no ${method} within ${timeoutMs} ms; got: ${notifications.map((n) => n.method).join(', ') || 'nothing'}`));
+        }, timeoutMs);
+        const cleanup = () => {
+          clearTimeout(timer);
+          waiters.delete(check);
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    close: () => client.close(),
+  };
+}
