@@ -1,7 +1,6 @@
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { metadataHandler } from '@modelcontextprotocol/sdk/server/auth/handlers/metadata.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { identityOf, type Authenticator } from './auth/authenticator.js';
 import { missingToolScopes } from './auth/tool-scopes.js';
@@ -81,12 +80,11 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   });
 
   if (authenticator?.oauth) {
-    // RFC 9728 metadata lives at the origin's root, whatever the base path; built on first use
-    // because the server's URL is known only once it listens.
-    let handler: express.RequestHandler | undefined;
-    app.use(['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/*rest'], (req, res, next) => {
-      handler ??= metadataHandler(authenticator.metadata() as never);
-      handler(req, res, next);
+    // RFC 9728 metadata lives at the origin's root whatever the base path, in its plain and
+    // path-specific forms; browser clients fetch it cross-origin, so it allows any origin.
+    app.options(['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/*rest'], cors());
+    app.get(['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/*rest'], cors(), (_req, res) => {
+      res.json(authenticator.metadata());
     });
   }
 

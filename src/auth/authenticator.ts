@@ -95,7 +95,7 @@ export class Authenticator {
     const oauth = this.options.oauth!;
     this.verifier ??= new JwtVerifier({
       issuer: oauth.issuer,
-      audiences: oauth.audiences?.length ? oauth.audiences : [this.resource(), `${this.resource()}/`],
+      audiences: oauth.audiences?.length ? oauth.audiences : [this.resource()],
       jwksUrl: oauth.jwksUrl,
       algorithms: oauth.algorithms?.length ? oauth.algorithms : ['RS256', 'ES256'],
     });

@@ -76,13 +76,16 @@ export class JwtVerifier implements OAuthTokenVerifier {
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, keys, {
-        issuer: this.options.issuer,
-        audience: this.options.audiences,
+        // "https://x/" and "https://x" name the same issuer; IdPs and configs disagree on the slash.
+        issuer: withAndWithoutSlash([this.options.issuer]),
         algorithms: this.options.algorithms,
         requiredClaims: ['exp'],
       }));
     } catch (error) {
       throw new InvalidTokenError(describeJoseError(error));
+    }
+    if (!this.audienceMatches(payload)) {
+      throw new InvalidTokenError(`The token was not issued for this server (audience must be one of: ${this.options.audiences.join(', ')})`);
     }
     return {
       token,
@@ -92,6 +95,21 @@ export class JwtVerifier implements OAuthTokenVerifier {
       extra: { subject: payload.sub, claims: payload },
     };
   }
+
+  /**
+   * `aud` must name us. Cognito access tokens carry no `aud`, only `client_id`: those are accepted
+   * when `--auth-audience` lists that client id, never by default.
+   */
+  private audienceMatches(payload: JWTPayload): boolean {
+    const accepted = new Set(withAndWithoutSlash(this.options.audiences));
+    const aud = payload.aud === undefined ? [] : Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+    if (aud.length > 0) return aud.some((a) => accepted.has(a));
+    return typeof payload.client_id === 'string' && accepted.has(payload.client_id);
+  }
+}
+
+function withAndWithoutSlash(values: string[]): string[] {
+  return [...new Set(values.flatMap((v) => [v.replace(/\/+$/, ''), `${v.replace(/\/+$/, '')}/`]))];
 }
 
 function describeJoseError(error: unknown): string {
