@@ -31,6 +31,8 @@ export function serveCommand(): Command {
     .option('--auth-scopes <list>', 'scopes_supported in the resource metadata, comma-separated', list)
     .option('--auth-algs <list>', 'accepted JWT algorithms', list, ['RS256', 'ES256'])
     .option('--auth-resource <url>', 'the resource identifier tokens are issued for (default: --public-url or the server URL)')
+    .addOption(new Option('--redis <url>', 'scale out: share sessions with every instance using this Redis').env('MCP_SSE_REDIS_URL'))
+    .option('--relay-url <url>', 'where other instances reach this one (default: http://<host>:<port>)')
     .option('--allowed-origins <list>', 'comma-separated Origins allowed besides loopback ones', list, [])
     .option('--allowed-hosts <list>', 'comma-separated Host names allowed (default: loopback names when bound to loopback)', list, [])
     .option('--cors', 'answer CORS preflights for allowed origins, exposing Mcp-Session-Id', false)
@@ -69,6 +71,8 @@ Examples:
           instructions: opts.instructions,
           logger,
           authToken: opts.authToken,
+          redis: opts.redis,
+          relayUrl: opts.relayUrl,
           oauth: opts.authIssuer
             ? {
                 issuer: opts.authIssuer,
