@@ -55,6 +55,8 @@ export class Session {
   subscriptions?: Set<string>;
   readonly inflight = new Map<RequestId, AbortController>();
   private pending?: Map<RequestId, PendingRequest>;
+  /** SSE requests that sent notifications before their result (see `request`). */
+  private notifiedRequests?: Set<RequestId>;
   private nextRequestId = 0;
   private closed = false;
 
@@ -118,6 +120,12 @@ export class Session {
     this.inflight.set(id, controller);
     try {
       const result = await handler(this, (params ?? {}) as Record<string, unknown>, { id, controller, extra });
+      if (this.notifiedRequests?.delete(id)) {
+        // The SDK client handles notifications a microtask late but responses at once: a progress
+        // event that shares a network read with the result is dropped. One turn of the event loop
+        // puts the result in a later write, so the client sees every progress event first.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       if (!controller.signal.aborted || (controller.signal.reason as AbortReason)?.kind === 'timeout') {
         this.send({ jsonrpc: '2.0', id, result: result as Record<string, unknown> }, id);
       }
@@ -129,6 +137,7 @@ export class Session {
       this.send({ jsonrpc: '2.0', id, error: { code: rpc.code, message: rpc.message, ...(rpc.data !== undefined && { data: rpc.data }) } }, id);
     } finally {
       this.inflight.delete(id);
+      this.notifiedRequests?.delete(id);
     }
   }
 
@@ -176,6 +185,7 @@ export class Session {
   }
 
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): void {
+    if (relatedRequestId !== undefined && this.kind === 'sse') (this.notifiedRequests ??= new Set()).add(relatedRequestId);
     this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
   }
 
