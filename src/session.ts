@@ -36,6 +36,7 @@ export interface SessionHost {
 }
 
 const OUTBOUND_REQUEST_TIMEOUT_MS = 5 * 60_000;
+const NOTIFY_TO_RESULT_GAP_MS = 15;
 
 /**
  * One client connection's protocol state. Deliberately small: what the client negotiated, its
@@ -56,7 +57,7 @@ export class Session {
   readonly inflight = new Map<RequestId, AbortController>();
   private pending?: Map<RequestId, PendingRequest>;
   /** SSE requests that sent notifications before their result (see `request`). */
-  private notifiedRequests?: Set<RequestId>;
+  private notifiedRequests?: Map<RequestId, number>;
   private nextRequestId = 0;
   private closed = false;
 
@@ -120,11 +121,13 @@ export class Session {
     this.inflight.set(id, controller);
     try {
       const result = await handler(this, (params ?? {}) as Record<string, unknown>, { id, controller, extra });
-      if (this.notifiedRequests?.delete(id)) {
+      const notifiedAt = this.notifiedRequests?.get(id);
+      if (notifiedAt !== undefined) {
         // The SDK client handles notifications a microtask late but responses at once: a progress
-        // event that shares a network read with the result is dropped. One turn of the event loop
-        // puts the result in a later write, so the client sees every progress event first.
-        await new Promise((resolve) => setImmediate(resolve));
+        // event that arrives in the same network read as the result is dropped. Spacing the result
+        // a little after the last notification keeps them in separate reads.
+        const wait = notifiedAt + NOTIFY_TO_RESULT_GAP_MS - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
       if (!controller.signal.aborted || (controller.signal.reason as AbortReason)?.kind === 'timeout') {
         this.send({ jsonrpc: '2.0', id, result: result as Record<string, unknown> }, id);
@@ -185,7 +188,7 @@ export class Session {
   }
 
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): void {
-    if (relatedRequestId !== undefined && this.kind === 'sse') (this.notifiedRequests ??= new Set()).add(relatedRequestId);
+    if (relatedRequestId !== undefined && this.kind === 'sse') (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
     this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
   }
 
