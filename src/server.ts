@@ -3,7 +3,10 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { Authenticator, type AuthenticateHook, type OAuthOptions } from './auth/authenticator.js';
 import { DefinitionFolder } from './definition-folder.js';
+import cluster from 'node:cluster';
+import { ClusterDirectory } from './scale/cluster-directory.js';
 import { RedisDirectory } from './scale/redis-directory.js';
+import type { SessionDirectory } from './scale/session-directory.js';
 import { hostname } from 'node:os';
 import { compileDefinition, findDefinitions } from './definitions.js';
 import { createHttpApp } from './http-app.js';
@@ -129,9 +132,13 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
 
   let ready = false;
   let relayUrl = options.relayUrl ?? '';
-  const directory = options.redis
+  // A `--workers` child: siblings share the port, so relays reach it on a private port of its own.
+  const inCluster = cluster.isWorker && process.env.MCP_SSE_WORKER_ID !== undefined;
+  const directory: SessionDirectory | undefined = options.redis
     ? new RedisDirectory({ url: options.redis, relayUrl: () => relayUrl, onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`) })
-    : undefined;
+    : inCluster
+      ? new ClusterDirectory(() => relayUrl)
+      : undefined;
   await directory?.start();
   const { registry, hub, onError, stop } = createCore({
     directory,
@@ -203,6 +210,12 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${displayHost}:${port}${basePath}`;
   serverUrl = url;
+  let relayServer: HttpServer | undefined;
+  if (directory && inCluster) {
+    relayServer = createHttpServer(app);
+    await new Promise<void>((resolve) => relayServer!.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve));
+    relayUrl = `http://127.0.0.1:${(relayServer.address() as AddressInfo).port}`;
+  }
   if (directory) {
     const relayHost = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
     relayUrl ||= `http://${relayHost}:${port}`;
@@ -225,6 +238,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       }
       await stop();
       await directory?.close();
+      relayServer?.close();
+      relayServer?.closeAllConnections();
       httpServer.closeIdleConnections();
       for (const socket of sockets) socket.destroy();
     })();
