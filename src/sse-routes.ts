@@ -4,6 +4,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
 import type { SessionHub } from './session-hub.js';
+import { forwardToHolder, RELAYED_HEADER } from './scale/relay.js';
 import type { SessionDirectory, SseDelivery } from './scale/session-directory.js';
 import type { Session } from './session.js';
 import { SseServerTransport } from './sse-transport.js';
@@ -55,7 +56,7 @@ export function createSseRoutes(options: SseRouteOptions) {
       return;
     }
     const session = hub.get(sessionId);
-    if (!session && options.directory) {
+    if (!session && options.directory && !req.headers[RELAYED_HEADER]) {
       await relayToHolder(sessionId, req, res);
       return;
     }
@@ -95,6 +96,7 @@ export function createSseRoutes(options: SseRouteOptions) {
     if (options.admit && !options.admit(req, res, body, undefined)) return;
     try {
       const location = await directory.locate(sessionId);
+      if (location?.kind === 'sse' && directory.relayOverHttp) return await forwardToHolder(location, directory, sessionId, req, res, body);
       const auth = (req as AuthedRequest).auth;
       const delivered =
         location?.kind === 'sse' &&

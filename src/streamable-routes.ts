@@ -61,7 +61,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
         return undefined;
       }
       if (location?.kind === 'http') {
-        await forwardToHolder(location, directory, req, res, body);
+        await forwardToHolder(location, directory, id, req, res, body);
         return undefined;
       }
     }

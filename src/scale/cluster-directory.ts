@@ -21,6 +21,9 @@ const REQUEST_TIMEOUT_MS = 5_000;
 export class ClusterDirectory implements SessionDirectory {
   readonly instanceId = `worker-${cluster.worker?.id ?? 0}`;
   readonly healthy = true;
+  readonly relayOverHttp = true;
+  /** Sessions never move, so a location stays right until its holder answers 404. */
+  private readonly located = new Map<string, SessionLocation>();
   private readonly pending = new Map<string, (value: unknown) => void>();
   private sseHandler?: (delivery: SseDelivery) => boolean;
   private updateHandler?: (uri: string) => void;
@@ -76,11 +79,18 @@ export class ClusterDirectory implements SessionDirectory {
   }
 
   async locate(id: string): Promise<SessionLocation | undefined> {
-    return (await this.ask({ mcpSse: 'locate', rid: randomUUID(), id })) as SessionLocation | undefined;
+    const known = this.located.get(id);
+    if (known) return known;
+    const location = (await this.ask({ mcpSse: 'locate', rid: randomUUID(), id })) as SessionLocation | undefined;
+    if (location) {
+      if (this.located.size >= 100_000) this.located.clear(); // a bound, not a policy: misses just ask again
+      this.located.set(id, location);
+    }
+    return location;
   }
 
   async forget(id: string): Promise<void> {
-    this.release(id);
+    this.located.delete(id);
   }
 
   async deliverSse(location: SessionLocation, delivery: Omit<SseDelivery, 'type'>): Promise<boolean> {

@@ -23,6 +23,7 @@ export class RedisUnavailableError extends Error {}
  */
 export class RedisDirectory implements SessionDirectory {
   readonly instanceId = randomUUID();
+  readonly relayOverHttp = false;
   private readonly commands: Redis;
   private readonly subscriber: Redis;
   private readonly local = new Map<string, 'sse' | 'http'>();

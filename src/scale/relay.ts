@@ -1,9 +1,12 @@
-import { request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { sendRpcError } from '../http-body.js';
 import type { SessionDirectory, SessionLocation } from './session-directory.js';
 
 /** Marks a relayed request so the holder never relays it again (no loops between instances). */
 export const RELAYED_HEADER = 'x-mcp-sse-relayed';
+
+// Relays between instances reuse connections: a new TCP handshake per message would cost more than the relay.
+const agent = new Agent({ keepAlive: true, maxSockets: 256 });
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
 
@@ -15,6 +18,7 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'up
 export function forwardToHolder(
   location: SessionLocation,
   directory: SessionDirectory,
+  sessionId: string,
   req: IncomingMessage,
   res: ServerResponse,
   body: unknown,
@@ -27,7 +31,8 @@ export function forwardToHolder(
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) headers['content-length'] = String(payload.length);
     const target = new URL(req.url ?? '/', location.relayUrl);
-    const upstream = request(target, { method: req.method, headers }, (reply) => {
+    const upstream = request(target, { method: req.method, headers, agent }, (reply) => {
+      if (reply.statusCode === 404) void directory.forget(sessionId);
       res.writeHead(reply.statusCode ?? 502, reply.headers);
       res.flushHeaders();
       reply.pipe(res);
@@ -38,7 +43,7 @@ export function forwardToHolder(
     res.on('close', () => upstream.destroy());
     upstream.on('error', async () => {
       // The holder vanished between lookup and relay: its sessions are gone for good.
-      await directory.forget(req.headers['mcp-session-id'] as string);
+      await directory.forget(sessionId);
       sendRpcError(res, 404, -32001, 'Session not found: its server instance is gone; send a new initialize request');
       resolve();
     });

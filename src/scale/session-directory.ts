@@ -23,6 +23,8 @@ export interface SseDelivery {
 export interface SessionDirectory {
   readonly instanceId: string;
   readonly healthy: boolean;
+  /** Relay legacy-SSE POSTs over HTTP to the holder (workers on one machine) rather than publishing them. */
+  readonly relayOverHttp: boolean;
   start(): Promise<void>;
   announce(): Promise<void>;
   claim(sessionId: string, kind: 'sse' | 'http'): void;
