@@ -69,7 +69,7 @@ export function createContext(input: ContextInput): Context {
   for (const level of LOG_LEVELS) {
     log[level] = async (message, data) => {
       if (!isLevelEnabled(session, level)) return;
-      session.notify(
+      await session.notify(
         'notifications/message',
         { level, logger: input.logger, data: data === undefined ? message : { message, data } },
         requestId,
@@ -84,7 +84,7 @@ export function createContext(input: ContextInput): Context {
     meta,
     async progress(done, total, message) {
       if (progressToken === undefined || signal.aborted) return;
-      session.notify(
+      await session.notify(
         'notifications/progress',
         { progressToken, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
         requestId,
