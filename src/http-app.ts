@@ -1,10 +1,15 @@
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { identityOf, type Authenticator } from './auth/authenticator.js';
+import { missingToolScopes } from './auth/tool-scopes.js';
 import { sendRpcError } from './http-body.js';
 import type { Registry } from './registry.js';
 import { createRequestGuard, type GuardOptions } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
 import { createSseRoutes } from './sse-routes.js';
+import type { Session } from './session.js';
 import { createStreamableRoutes } from './streamable-routes.js';
 
 export interface HttpAppOptions extends GuardOptions {
@@ -19,6 +24,8 @@ export interface HttpAppOptions extends GuardOptions {
   isReady(): boolean;
   onError(error: unknown, where: string): void;
   onSlowConsumer(sessionId: string): void;
+  /** OAuth, config-hook and static-token authentication; when absent the guard checks the static token. */
+  authenticator?: Authenticator;
 }
 
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
@@ -31,10 +38,31 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
-  const guard = createRequestGuard(options);
+  const { authenticator } = options;
+  const guard = createRequestGuard({ ...options, authToken: authenticator ? undefined : options.authToken });
   const guarded = (req: Request, res: Response, next: NextFunction) => {
-    if (guard(req, res)) next();
+    if (!guard(req, res)) return;
+    if (!authenticator) return next();
+    authenticator.authenticate(req, res).then((ok) => ok && next(), next);
   };
+  // A session belongs to whoever opened it: a session id alone never authenticates, and a token for
+  // someone else cannot ride on it. Scoped tools are refused before their handler runs.
+  const admit = authenticator
+    ? (req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean => {
+        const auth = (req as IncomingMessage & { auth?: AuthInfo }).auth;
+        if (session?.auth && identityOf(session.auth) !== identityOf(auth)) {
+          authenticator.challenge(res, 403, 'invalid_token', 'This session was opened by another identity; start a new session');
+          return false;
+        }
+        const missing = body === undefined ? [] : missingToolScopes(body, options.registry, auth);
+        if (missing.length > 0) {
+          const needed = [...new Set([...(auth?.scopes ?? []), ...missing])];
+          authenticator.challenge(res, 403, 'insufficient_scope', `This tool needs the scope(s): ${missing.join(' ')}`, needed);
+          return false;
+        }
+        return true;
+      }
+    : undefined;
   const sse = createSseRoutes({
     hub: options.hub,
     messagesPath: `${options.basePath}/messages`,
@@ -42,12 +70,23 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     maxBodyBytes: options.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes,
     onSlowConsumer: options.onSlowConsumer,
+    admit,
   });
   const streamable = createStreamableRoutes({
     hub: options.hub,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    admit,
   });
+
+  if (authenticator?.oauth) {
+    // RFC 9728 metadata lives at the origin's root whatever the base path, in its plain and
+    // path-specific forms; browser clients fetch it cross-origin, so it allows any origin.
+    app.options(['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/*rest'], cors());
+    app.get(['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/*rest'], cors(), (_req, res) => {
+      res.json(authenticator.metadata());
+    });
+  }
 
   const router = express.Router();
   if (options.cors) {

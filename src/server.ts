@@ -1,6 +1,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
+import { Authenticator, type AuthenticateHook, type OAuthOptions } from './auth/authenticator.js';
 import { DefinitionFolder } from './definition-folder.js';
 import { compileDefinition, findDefinitions } from './definitions.js';
 import { createHttpApp } from './http-app.js';
@@ -44,6 +45,10 @@ export interface ServerOptions {
   maxBufferedBytes?: number;
   /** How long `close()` lets running calls finish before cutting connections. */
   shutdownTimeoutMs?: number;
+  /** OAuth 2.1 resource server: JWT access tokens from this issuer. */
+  oauth?: OAuthOptions;
+  /** A hook that authenticates a request any other way: return an identity, or null to refuse. */
+  authenticate?: AuthenticateHook;
 }
 
 export interface McpSseServer {
@@ -124,7 +129,13 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
   });
 
+  let serverUrl = '';
+  const authenticator =
+    options.oauth || options.authenticate
+      ? new Authenticator({ token: options.authToken, oauth: options.oauth, authenticate: options.authenticate, serverUrl: () => serverUrl })
+      : undefined;
   const app = createHttpApp({
+    authenticator,
     hub,
     registry,
     basePath,
@@ -177,7 +188,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   }
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${displayHost}:${port}${basePath}`;
-  if (!isLoopback(host) && !options.authToken) {
+  serverUrl = url;
+  if (!isLoopback(host) && !options.authToken && !authenticator) {
     logger.warn(`listening on ${host} without --auth-token: anyone who can reach this port can call your tools`);
   }
 

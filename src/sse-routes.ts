@@ -4,6 +4,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
 import type { SessionHub } from './session-hub.js';
+import type { Session } from './session.js';
 import { SseServerTransport } from './sse-transport.js';
 
 type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
@@ -16,6 +17,8 @@ export interface SseRouteOptions {
   maxBodyBytes: number;
   maxBufferedBytes: number;
   onSlowConsumer(sessionId: string): void;
+  /** Checks after the body is read, before dispatch (identity, scopes); answers and returns false to stop. */
+  admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
 }
 
 /** `GET /sse` and `POST /messages?sessionId=…`: the legacy HTTP+SSE transport. */
@@ -64,6 +67,7 @@ export function createSseRoutes(options: SseRouteOptions) {
       }
       throw error;
     }
+    if (options.admit && !options.admit(req, res, body, session)) return;
     res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
     const transport = session.transport as SseServerTransport;
     const auth = (req as AuthedRequest).auth;

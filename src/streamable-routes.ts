@@ -10,6 +10,8 @@ export interface StreamableRouteOptions {
   hub: SessionHub;
   keepaliveMs: number;
   maxBodyBytes: number;
+  /** Checks after the body is read, before dispatch (identity, scopes); answers and returns false to stop. */
+  admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
 }
 
 function isInitialize(body: unknown): boolean {
@@ -60,11 +62,13 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
     }
     const hasSessionHeader = req.headers['mcp-session-id'] !== undefined;
     if (!hasSessionHeader && isInitialize(body)) {
+      if (options.admit && !options.admit(req, res, body, undefined)) return;
       await initialize(req, res, body);
       return;
     }
     const session = sessionFor(req, res);
     if (!session) return;
+    if (options.admit && !options.admit(req, res, body, session)) return;
     const ids = requestIds(body);
     if (ids.length > 0) {
       // The POST's response stream is the only way back for these calls: when it closes early, stop them.
@@ -96,6 +100,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   async function stream(req: IncomingMessage, res: ServerResponse) {
     const session = sessionFor(req, res);
     if (!session) return;
+    if (options.admit && !options.admit(req, res, undefined, session)) return;
     session.openStreams++;
     res.on('close', () => {
       session.openStreams--;
@@ -107,6 +112,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   async function remove(req: IncomingMessage, res: ServerResponse) {
     const session = sessionFor(req, res);
     if (!session) return;
+    if (options.admit && !options.admit(req, res, undefined, session)) return;
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
   }
 

@@ -25,6 +25,12 @@ export function serveCommand(): Command {
     .option('--server-version <version>', 'server version shown to clients')
     .option('--instructions <text>', 'instructions sent to clients at initialize')
     .addOption(new Option('--auth-token <token>', 'require Authorization: Bearer <token> on every MCP route').env('MCP_SSE_AUTH_TOKEN'))
+    .addOption(new Option('--auth-issuer <url>', 'turn on OAuth: accept JWT access tokens from this issuer').env('MCP_SSE_AUTH_ISSUER'))
+    .option('--auth-audience <list>', 'accepted token audiences, comma-separated (default: the resource URL)', list)
+    .option('--auth-jwks <url>', "JWKS URL (default: from the issuer's metadata)")
+    .option('--auth-scopes <list>', 'scopes_supported in the resource metadata, comma-separated', list)
+    .option('--auth-algs <list>', 'accepted JWT algorithms', list, ['RS256', 'ES256'])
+    .option('--auth-resource <url>', 'the resource identifier tokens are issued for (default: --public-url or the server URL)')
     .option('--allowed-origins <list>', 'comma-separated Origins allowed besides loopback ones', list, [])
     .option('--allowed-hosts <list>', 'comma-separated Host names allowed (default: loopback names when bound to loopback)', list, [])
     .option('--cors', 'answer CORS preflights for allowed origins, exposing Mcp-Session-Id', false)
@@ -44,6 +50,7 @@ Examples:
   $ mcp-sse serve                      serve ./tools on http://127.0.0.1:8000
   $ mcp-sse serve ./tools --port 0     pick a free port
   $ mcp-sse serve --host 0.0.0.0 --auth-token "$TOKEN"
+  $ mcp-sse serve --auth-issuer https://auth.example.com/ --public-url https://tools.example.com --auth-scopes tools.read
   $ mcp-sse serve --base-path /mcp-tools --public-url https://example.com/mcp-tools`,
     )
     .action(async (dir: string, opts) => {
@@ -62,6 +69,16 @@ Examples:
           instructions: opts.instructions,
           logger,
           authToken: opts.authToken,
+          oauth: opts.authIssuer
+            ? {
+                issuer: opts.authIssuer,
+                audiences: opts.authAudience,
+                jwksUrl: opts.authJwks,
+                scopes: opts.authScopes,
+                algorithms: opts.authAlgs,
+                resource: opts.authResource,
+              }
+            : undefined,
           allowedOrigins: opts.allowedOrigins,
           allowedHosts: opts.allowedHosts,
           cors: opts.cors,

@@ -1,0 +1,162 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { JwtVerifier } from './jwt-verifier.js';
+
+export interface OAuthOptions {
+  issuer: string;
+  /** Accepted audiences; default: the resource identifier. */
+  audiences?: string[];
+  jwksUrl?: string;
+  /** Default RS256 and ES256; `none` is refused, HS* only when listed. */
+  algorithms?: string[];
+  /** `scopes_supported` in the metadata, and the scope a bare 401 asks for. */
+  scopes?: string[];
+  /** The resource identifier; default: the server's public URL. */
+  resource?: string;
+}
+
+/** What a config-file `authenticate(req)` hook may return for an accepted request. */
+export interface AuthHookResult {
+  subject?: string;
+  clientId?: string;
+  scopes?: string[];
+  claims?: Record<string, unknown>;
+}
+
+export type AuthenticateHook = (req: IncomingMessage) => AuthHookResult | null | undefined | Promise<AuthHookResult | null | undefined>;
+
+export interface AuthenticatorOptions {
+  token?: string;
+  oauth?: OAuthOptions;
+  authenticate?: AuthenticateHook;
+  /** The server's URL (base path included), known only once it listens. */
+  serverUrl(): string;
+}
+
+/** Holds every scope: the static token is the operator's own key. */
+export const ALL_SCOPES = '*';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+function quote(value: string): string {
+  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+}
+
+export function identityOf(auth: AuthInfo | undefined): string | undefined {
+  if (!auth) return undefined;
+  return String((auth.extra?.subject as string | undefined) ?? auth.clientId);
+}
+
+/**
+ * Authentication for every MCP route: the static `--auth-token`, a config-file hook, and OAuth
+ * 2.1 JWT access tokens, tried in that order. Answers 401 with an RFC 6750/9728 challenge that
+ * tells clients where the Protected Resource Metadata is and which scope to ask for.
+ */
+export class Authenticator {
+  private readonly tokenDigest?: Buffer;
+  private verifier?: JwtVerifier;
+
+  constructor(private readonly options: AuthenticatorOptions) {
+    if (options.token) this.tokenDigest = digest(options.token);
+  }
+
+  get oauth(): OAuthOptions | undefined {
+    return this.options.oauth;
+  }
+
+  /** The resource identifier tokens must be issued for. */
+  resource(): string {
+    return (this.options.oauth?.resource ?? this.options.serverUrl()).replace(/\/+$/, '');
+  }
+
+  /** RFC 9728 path-specific location of the metadata for our resource identifier. */
+  metadataUrl(): string {
+    const resource = new URL(this.resource());
+    const path = resource.pathname === '/' ? '' : resource.pathname;
+    return `${resource.origin}/.well-known/oauth-protected-resource${path}`;
+  }
+
+  metadata(): Record<string, unknown> {
+    const oauth = this.options.oauth!;
+    return {
+      resource: this.resource(),
+      authorization_servers: [oauth.issuer],
+      ...(oauth.scopes?.length && { scopes_supported: oauth.scopes }),
+      bearer_methods_supported: ['header'],
+      resource_name: 'mcp-sse',
+    };
+  }
+
+  private getVerifier(): JwtVerifier {
+    const oauth = this.options.oauth!;
+    this.verifier ??= new JwtVerifier({
+      issuer: oauth.issuer,
+      audiences: oauth.audiences?.length ? oauth.audiences : [this.resource()],
+      jwksUrl: oauth.jwksUrl,
+      algorithms: oauth.algorithms?.length ? oauth.algorithms : ['RS256', 'ES256'],
+    });
+    return this.verifier;
+  }
+
+  /** Sets `req.auth` and returns true, or answers 401 and returns false. */
+  async authenticate(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse): Promise<boolean> {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    const token = match?.[1];
+    if (token && this.tokenDigest && timingSafeEqual(digest(token), this.tokenDigest)) {
+      req.auth = { token, clientId: 'static-token', scopes: [ALL_SCOPES], extra: { subject: 'static-token', claims: {} } };
+      return true;
+    }
+    if (this.options.authenticate) {
+      try {
+        const result = await this.options.authenticate(req);
+        if (result) {
+          req.auth = {
+            token: token ?? '',
+            clientId: result.clientId ?? result.subject ?? 'hook',
+            scopes: result.scopes ?? [],
+            extra: { subject: result.subject ?? result.clientId, claims: result.claims ?? {} },
+          };
+          return true;
+        }
+      } catch (error) {
+        this.challenge(res, 401, 'invalid_token', `authenticate hook rejected the request: ${(error as Error).message}`);
+        return false;
+      }
+    }
+    if (!token) {
+      this.challenge(res, 401, undefined, header ? 'Expected Authorization: Bearer <token>' : 'Missing Authorization header');
+      return false;
+    }
+    if (!this.options.oauth) {
+      this.challenge(res, 401, 'invalid_token', 'The token is not valid for this server');
+      return false;
+    }
+    try {
+      req.auth = await this.getVerifier().verifyAccessToken(token);
+      return true;
+    } catch (error) {
+      const message = error instanceof InvalidTokenError ? error.message : `Token verification failed: ${(error as Error).message}`;
+      this.challenge(res, 401, 'invalid_token', message);
+      return false;
+    }
+  }
+
+  /** 401/403 with `WWW-Authenticate: Bearer …` naming the metadata and the scope needed. */
+  challenge(res: ServerResponse, status: 401 | 403, error: string | undefined, description: string, scopes?: string[]): void {
+    if (res.headersSent) return;
+    const needed = scopes ?? this.options.oauth?.scopes ?? [];
+    const parts = [
+      error && `error=${quote(error)}`,
+      `error_description=${quote(description)}`,
+      needed.length > 0 && `scope=${quote(needed.join(' '))}`,
+      this.options.oauth && `resource_metadata=${quote(this.metadataUrl())}`,
+    ].filter(Boolean);
+    res.writeHead(status, { 'Content-Type': 'application/json', 'WWW-Authenticate': `Bearer ${parts.join(', ')}` });
+    res.end(JSON.stringify({ error: error ?? 'unauthorized', error_description: description }));
+  }
+}
