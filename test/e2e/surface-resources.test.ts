@@ -122,6 +122,7 @@ describe.each(TRANSPORTS)('resources over %s', (transport) => {
     const watcher = await connect(server.url, transport, { name: 'watcher' });
     const bystander = await connect(server.url, transport, { name: 'bystander' });
     const actor = await connect(server.url, transport, { name: 'actor' });
+    await Promise.all([watcher.streamReady, bystander.streamReady, actor.streamReady]);
     expect(await watcher.client.subscribeResource({ uri: 'counter://value' })).toEqual({});
     await watcher.client.subscribeResource({ uri: 'counter://other' });
     await bystander.client.subscribeResource({ uri: 'counter://other' });
@@ -150,6 +151,7 @@ describe.each(TRANSPORTS)('resources over %s', (transport) => {
 
   it('delivers updates sent with the exported notifyResourceUpdated outside any request', async () => {
     const watcher = await connect(server.url, transport);
+    await watcher.streamReady;
     await watcher.client.subscribeResource({ uri: 'counter://value' });
     const result = await watcher.client.callTool({ name: 'bumpLater', arguments: { uri: 'counter://value' } });
     expect(result.content).toEqual([{ type: 'text', text: 'scheduled' }]);
