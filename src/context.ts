@@ -53,10 +53,14 @@ export interface ContextInput {
   notifyResourceUpdated(uri: string): void;
 }
 
-function requireCapability(session: Session, capability: 'sampling' | 'elicitation', call: string): void {
-  if (!session.clientCapabilities[capability]) {
+function requireCapability(session: Session, capability: 'sampling' | 'elicitation', call: string, mode?: 'form' | 'url'): void {
+  const declared = session.clientCapabilities[capability] as { form?: object; url?: object } | undefined;
+  // Elicitation modes arrived in 2025-11-25; an empty `elicitation: {}` means form mode only.
+  const supported = !declared ? false : !mode ? true : mode === 'url' ? Boolean(declared.url) : Boolean(declared.form) || !declared.url;
+  if (!supported) {
+    const what = declared && mode ? `"${capability}.${mode}"` : `"${capability}"`;
     throw new Error(
-      `ctx.${call}() needs a client that declares the "${capability}" capability; this client (${session.clientInfo?.name ?? 'unknown'}) does not`,
+      `ctx.${call}() needs a client that declares the ${what} capability; this client (${session.clientInfo?.name ?? 'unknown'}) does not`,
     );
   }
 }
@@ -99,9 +103,10 @@ export function createContext(input: ContextInput): Context {
       })) as CreateMessageResult;
     },
     async elicit(params) {
-      requireCapability(session, 'elicitation', 'elicit');
+      const mode = (params as { mode?: string }).mode === 'url' ? 'url' : 'form';
+      requireCapability(session, 'elicitation', 'elicit', mode);
       let request: Record<string, unknown> = params;
-      if ((params as { mode?: string }).mode !== 'url') {
+      if (mode === 'form') {
         // JSON Schema from zod carries `$schema`, which the elicitation schema subset does not allow.
         const { $schema: _ignored, ...requestedSchema } = compileSchema(params.requestedSchema).jsonSchema;
         request = { ...params, requestedSchema };

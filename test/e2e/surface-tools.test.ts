@@ -87,6 +87,13 @@ beforeAll(async () => {
           });
           return answer.action === 'accept' ? 'hello ' + answer.content?.name : 'you chose ' + answer.action;
         },
+      });
+      export const ask_url = defineTool({
+        description: 'Sends the user to a page',
+        async handler(_args, ctx) {
+          const answer = await ctx.elicit({ mode: 'url', message: 'Sign in', url: 'https://example.com/login', elicitationId: 'e1' });
+          return 'you chose ' + answer.action;
+        },
       });`,
   });
   server = await serve(`${dir}/defs`);
@@ -238,6 +245,24 @@ describe.each(TRANSPORTS)('tools over %s', (transport) => {
       elicitAnswer = 'decline';
       expect(textOf(await c.client.callTool({ name: 'ask_user' }))).toBe('you chose decline');
     });
+
+    it('refuses URL-mode elicitation to a client that declared form mode only', async () => {
+      const result = await c.client.callTool({ name: 'ask_url' });
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(/ctx\.elicit\(\) needs a client that declares the "elicitation\.url" capability/);
+    });
+  });
+
+  it('round-trips URL-mode elicitation with a client that declares it, and refuses form mode to it', async () => {
+    const c = await connect(server.url, transport, { capabilities: { elicitation: { url: {} } } });
+    const seen: unknown[] = [];
+    c.client.setRequestHandler(ElicitRequestSchema, async (request) => (seen.push(request.params), { action: 'accept' }));
+    expect(textOf(await c.client.callTool({ name: 'ask_url' }))).toBe('you chose accept');
+    expect(seen).toEqual([{ mode: 'url', message: 'Sign in', url: 'https://example.com/login', elicitationId: 'e1' }]);
+    const form = await c.client.callTool({ name: 'ask_user' });
+    expect(form.isError).toBe(true);
+    expect(textOf(form)).toMatch(/needs a client that declares the "elicitation\.form" capability/);
+    await c.close();
   });
 
   it('fails sampling and elicitation with a clear error when the client lacks the capability', async () => {
