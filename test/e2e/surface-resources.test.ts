@@ -20,6 +20,7 @@ beforeAll(async () => {
       });
       export const plain = defineResource({ uri: 'files://plain', name: 'plain', read: () => 'no mime type given' });
       export const bytes = defineResource({ uri: 'files://bytes', name: 'bytes', read: () => new Uint8Array([1, 2, 3]) });
+      export const empty = defineResource({ uri: 'files://empty', name: 'empty', read: () => undefined as never });
       export const full = defineResource({
         uri: 'files://full', name: 'full',
         read: (uri) => ({ contents: [{ uri, mimeType: 'text/csv', text: 'a,b' }, { uri: uri + '#2', text: 'second' }] }),
@@ -109,6 +110,15 @@ describe.each(TRANSPORTS)('resources over %s', (transport) => {
     const [content] = (await c.client.readResource({ uri: 'users://42/posts/abc' })).contents;
     expect(content).toMatchObject({ uri: 'users://42/posts/abc', mimeType: 'application/json' });
     expect(JSON.parse((content as { text: string }).text)).toEqual({ uri: 'users://42/posts/abc', vars: { id: '42', post: 'abc' } });
+    await c.close();
+  });
+
+  it('answers a read that returned nothing with an error naming the resource', async () => {
+    const c = await connect(server.url, transport);
+    await expect(c.client.readResource({ uri: 'files://empty' })).rejects.toMatchObject({
+      code: -32603,
+      message: expect.stringContaining('resource empty returned undefined for files://empty'),
+    });
     await c.close();
   });
 

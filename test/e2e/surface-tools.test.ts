@@ -42,6 +42,16 @@ beforeAll(async () => {
         description: 'Returns output that breaks its schema',
         output: { count: z.number() },
         handler: () => ({ count: 'many' }),
+      });
+      export const stringy = defineTool({
+        description: 'Declares output but returns text',
+        output: { count: z.number() },
+        handler: () => 'three',
+      });
+      export const full = defineTool({
+        description: 'Returns a full result with structured content',
+        output: { count: z.number() },
+        handler: () => ({ content: [{ type: 'text', text: 'two' }], structuredContent: { count: 2 } }),
       });`,
     'defs/work.ts': `
       import { z } from 'zod';
@@ -143,6 +153,10 @@ describe.each(TRANSPORTS)('tools over %s', (transport) => {
     const bad = await c.client.callTool({ name: 'liar' });
     expect(bad.isError).toBe(true);
     expect(textOf(bad)).toMatch(/liar returned output that does not match its `output` schema/);
+    const stringy = await c.client.callTool({ name: 'stringy' });
+    expect(stringy).toMatchObject({ isError: true });
+    expect(textOf(stringy)).toBe('Tool stringy declares `output` but returned a string; return a plain object matching it');
+    expect(await c.client.callTool({ name: 'full' })).toMatchObject({ content: [{ type: 'text', text: 'two' }], structuredContent: { count: 2 } });
     await c.close();
   });
 
