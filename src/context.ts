@@ -76,7 +76,8 @@ export function createContext(input: ContextInput): Context {
       await session.notify(
         'notifications/message',
         { level, logger: input.logger, data: data === undefined ? message : { message, data } },
-        requestId,
+        // Logs belong to the session: one written after the call ended goes out on its own.
+        session.inflight.has(requestId) ? requestId : undefined,
       );
     };
   }
@@ -87,7 +88,8 @@ export function createContext(input: ContextInput): Context {
     requestId,
     meta,
     async progress(done, total, message) {
-      if (progressToken === undefined || signal.aborted) return;
+      // Progress for a call that already answered would only confuse the client: dropped.
+      if (progressToken === undefined || signal.aborted || !session.inflight.has(requestId)) return;
       await session.notify(
         'notifications/progress',
         { progressToken, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },

@@ -76,6 +76,16 @@ beforeAll(async () => {
           await ctx.log.info('with data', { n: 1 });
           return 'logged';
         },
+      });
+      export const lingering = defineTool({
+        description: 'Logs and reports progress after it answered',
+        handler(_args, ctx) {
+          setTimeout(async () => {
+            await ctx.progress(99, 100);
+            await ctx.log.warning('after the call');
+          }, 5);
+          return 'answered';
+        },
       });`,
     'defs/ask.ts': `
       import { z } from 'zod';
@@ -206,6 +216,19 @@ describe.each(TRANSPORTS)('tools over %s', (transport) => {
     const all = logged().slice(since);
     expect(all.map((p) => p?.level)).toEqual(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency', 'info']);
     expect(all.at(-1)).toEqual({ level: 'info', logger: 'chatty', data: { message: 'with data', data: { n: 1 } } });
+    await c.close();
+  });
+
+  it('still delivers a log written after the call answered, and drops late progress quietly', async () => {
+    const c = await connect(server.url, transport);
+    await c.streamReady;
+    const from = server.output().length;
+    const result = await c.client.callTool({ name: 'lingering', _meta: { progressToken: 7 } });
+    expect(textOf(result)).toBe('answered');
+    const log = await c.nextNotification('notifications/message');
+    expect(log.params).toEqual({ level: 'warning', logger: 'lingering', data: 'after the call' });
+    expect(c.notifications.filter((n) => n.method === 'notifications/progress')).toEqual([]);
+    expect(server.output().slice(from)).not.toMatch(/error|sending to session/i);
     await c.close();
   });
 
