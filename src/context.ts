@@ -55,8 +55,10 @@ export interface ContextInput {
 
 function requireCapability(session: Session, capability: 'sampling' | 'elicitation', call: string, mode?: 'form' | 'url'): void {
   const declared = session.clientCapabilities[capability] as { form?: object; url?: object } | undefined;
+  let supported = Boolean(declared);
   // Elicitation modes arrived in 2025-11-25; an empty `elicitation: {}` means form mode only.
-  const supported = !declared ? false : !mode ? true : mode === 'url' ? Boolean(declared.url) : Boolean(declared.form) || !declared.url;
+  if (declared && mode === 'url') supported = Boolean(declared.url);
+  if (declared && mode === 'form') supported = Boolean(declared.form) || !declared.url;
   if (!supported) {
     const what = declared && mode ? `"${capability}.${mode}"` : `"${capability}"`;
     throw new Error(
