@@ -36,7 +36,7 @@ export interface SessionHost {
 }
 
 const OUTBOUND_REQUEST_TIMEOUT_MS = 5 * 60_000;
-const PROGRESS_GAP_MS = 10;
+const NOTIFY_TO_RESULT_GAP_MS = 15;
 
 /**
  * One client connection's protocol state. Deliberately small: what the client negotiated, its
@@ -55,9 +55,9 @@ export class Session {
   openStreams = 0;
   subscriptions?: Set<string>;
   readonly inflight = new Map<RequestId, AbortController>();
-  /** The last progress notification of each in-flight request: when it left for the socket. */
-  private readonly lastProgress = new Map<RequestId, Promise<number>>();
   private pending?: Map<RequestId, PendingRequest>;
+  /** SSE requests that sent notifications before their result (see `request`). */
+  private notifiedRequests?: Map<RequestId, number>;
   private nextRequestId = 0;
   private closed = false;
 
@@ -121,7 +121,14 @@ export class Session {
     this.inflight.set(id, controller);
     try {
       const result = await handler(this, (params ?? {}) as Record<string, unknown>, { id, controller, extra });
-      await this.progressGap(id);
+      const notifiedAt = this.notifiedRequests?.get(id);
+      if (notifiedAt !== undefined) {
+        // The SDK client handles notifications a microtask late but responses at once: a progress
+        // event that arrives in the same network read as the result is dropped. Spacing the result
+        // a little after the last notification keeps them in separate reads.
+        const wait = notifiedAt + NOTIFY_TO_RESULT_GAP_MS - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
       if (!controller.signal.aborted || (controller.signal.reason as AbortReason)?.kind === 'timeout') {
         this.send({ jsonrpc: '2.0', id, result: result as Record<string, unknown> }, id);
       }
@@ -130,11 +137,10 @@ export class Session {
       if ((controller.signal.reason as AbortReason | undefined)?.kind === 'cancelled' || this.closed) return;
       const rpc = error instanceof RpcError ? error : new RpcError(-32603, `Internal error: ${(error as Error)?.message ?? error}`);
       if (!(error instanceof RpcError)) this.host.onError(error, `${method} in session ${this.id}`);
-      await this.progressGap(id);
       this.send({ jsonrpc: '2.0', id, error: { code: rpc.code, message: rpc.message, ...(rpc.data !== undefined && { data: rpc.data }) } }, id);
     } finally {
       this.inflight.delete(id);
-      this.lastProgress.delete(id);
+      this.notifiedRequests?.delete(id);
     }
   }
 
@@ -174,33 +180,19 @@ export class Session {
   }
 
   /**
-   * Sends a message; resolves once the transport took it. Failures (a stream that just closed)
-   * are the transport's concern, not the caller's, so this never rejects.
+   * Sends a message; resolves once the transport took it (ctx.log and ctx.progress await that).
+   * Failures (a stream that just closed) are the transport's concern, not the caller's, so this
+   * never rejects.
    */
   send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const sent = this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch((error) => {
+    return this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch((error) => {
       if (!this.closed) this.host.onError(error, `sending to session ${this.id}`);
     });
-    if (relatedRequestId !== undefined && this.inflight.has(relatedRequestId) && (message as { method?: string }).method === 'notifications/progress') {
-      this.lastProgress.set(relatedRequestId, sent.then(() => Date.now()));
-    }
-    return sent;
-  }
-
-  /**
-   * The SDK's v1 clients drop a progress notification that they parse in the same chunk as the
-   * result (typescript-sdk#2580): the response retires the progress handler first. So a result
-   * leaves only after the call's last progress was written, and at least PROGRESS_GAP_MS later.
-   */
-  private async progressGap(id: RequestId): Promise<void> {
-    const last = this.lastProgress.get(id);
-    if (!last) return;
-    const wait = PROGRESS_GAP_MS - (Date.now() - (await last));
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
+    if (relatedRequestId !== undefined && this.kind === 'sse') (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
     return this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
   }
 

@@ -94,7 +94,7 @@ export class SseServerTransport implements Transport {
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('SSE stream is closed');
     // Resolves once the event left for the socket (or the stream died), so that callers can order
-    // what follows after it (Session.progressGap).
+    // what follows after it.
     const written = new Promise<void>((resolve) => {
       this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`, () => resolve());
     });
