@@ -179,17 +179,21 @@ export class Session {
     }
   }
 
-  /** Sends a message; failures (a stream that just closed) are the transport's concern, not the caller's. */
-  send(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
-    if (this.closed) return;
-    this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch((error) => {
+  /**
+   * Sends a message; resolves once the transport took it (ctx.log and ctx.progress await that).
+   * Failures (a stream that just closed) are the transport's concern, not the caller's, so this
+   * never rejects.
+   */
+  send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch((error) => {
       if (!this.closed) this.host.onError(error, `sending to session ${this.id}`);
     });
   }
 
-  notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): void {
+  notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
     if (relatedRequestId !== undefined && this.kind === 'sse') (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
-    this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
+    return this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
   }
 
   /** A server → client request (sampling, elicitation, roots), answered through `response`. */
