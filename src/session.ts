@@ -36,7 +36,7 @@ export interface SessionHost {
 }
 
 const OUTBOUND_REQUEST_TIMEOUT_MS = 5 * 60_000;
-const NOTIFY_TO_RESULT_GAP_MS = 15;
+const PROGRESS_TO_RESULT_GAP_MS = 40;
 
 /**
  * One client connection's protocol state. Deliberately small: what the client negotiated, its
@@ -56,7 +56,7 @@ export class Session {
   subscriptions?: Set<string>;
   readonly inflight = new Map<RequestId, AbortController>();
   private pending?: Map<RequestId, PendingRequest>;
-  /** SSE requests that sent notifications before their result (see `request`). */
+  /** SSE requests that sent progress before their result, and when (see `request`). */
   private notifiedRequests?: Map<RequestId, number>;
   private nextRequestId = 0;
   private closed = false;
@@ -126,7 +126,7 @@ export class Session {
         // The SDK client handles notifications a microtask late but responses at once: a progress
         // event that arrives in the same network read as the result is dropped. Spacing the result
         // a little after the last notification keeps them in separate reads.
-        const wait = notifiedAt + NOTIFY_TO_RESULT_GAP_MS - performance.now();
+        const wait = notifiedAt + PROGRESS_TO_RESULT_GAP_MS - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
       if (!controller.signal.aborted || (controller.signal.reason as AbortReason)?.kind === 'timeout') {
@@ -192,7 +192,11 @@ export class Session {
   }
 
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
-    if (relatedRequestId !== undefined && this.kind === 'sse') (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
+    // Only progress is lost to the SDK client's race (see `request`): log messages have a handler
+    // that outlives the request.
+    if (relatedRequestId !== undefined && this.kind === 'sse' && method === 'notifications/progress') {
+      (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
+    }
     return this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
   }
 
