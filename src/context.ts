@@ -53,10 +53,16 @@ export interface ContextInput {
   notifyResourceUpdated(uri: string): void;
 }
 
-function requireCapability(session: Session, capability: 'sampling' | 'elicitation', call: string): void {
-  if (!session.clientCapabilities[capability]) {
+function requireCapability(session: Session, capability: 'sampling' | 'elicitation', call: string, mode?: 'form' | 'url'): void {
+  const declared = session.clientCapabilities[capability] as { form?: object; url?: object } | undefined;
+  let supported = Boolean(declared);
+  // Elicitation modes arrived in 2025-11-25; an empty `elicitation: {}` means form mode only.
+  if (declared && mode === 'url') supported = Boolean(declared.url);
+  if (declared && mode === 'form') supported = Boolean(declared.form) || !declared.url;
+  if (!supported) {
+    const what = declared && mode ? `"${capability}.${mode}"` : `"${capability}"`;
     throw new Error(
-      `ctx.${call}() needs a client that declares the "${capability}" capability; this client (${session.clientInfo?.name ?? 'unknown'}) does not`,
+      `ctx.${call}() needs a client that declares the ${what} capability; this client (${session.clientInfo?.name ?? 'unknown'}) does not`,
     );
   }
 }
@@ -69,10 +75,11 @@ export function createContext(input: ContextInput): Context {
   for (const level of LOG_LEVELS) {
     log[level] = async (message, data) => {
       if (!isLevelEnabled(session, level)) return;
-      session.notify(
+      await session.notify(
         'notifications/message',
         { level, logger: input.logger, data: data === undefined ? message : { message, data } },
-        requestId,
+        // Logs belong to the session: one written after the call ended goes out on its own.
+        session.inflight.has(requestId) ? requestId : undefined,
       );
     };
   }
@@ -83,8 +90,9 @@ export function createContext(input: ContextInput): Context {
     requestId,
     meta,
     async progress(done, total, message) {
-      if (progressToken === undefined || signal.aborted) return;
-      session.notify(
+      // Progress for a call that already answered would only confuse the client: dropped.
+      if (progressToken === undefined || signal.aborted || !session.inflight.has(requestId)) return;
+      await session.notify(
         'notifications/progress',
         { progressToken, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
         requestId,
@@ -99,9 +107,10 @@ export function createContext(input: ContextInput): Context {
       })) as CreateMessageResult;
     },
     async elicit(params) {
-      requireCapability(session, 'elicitation', 'elicit');
+      const mode = (params as { mode?: string }).mode === 'url' ? 'url' : 'form';
+      requireCapability(session, 'elicitation', 'elicit', mode);
       let request: Record<string, unknown> = params;
-      if ((params as { mode?: string }).mode !== 'url') {
+      if (mode === 'form') {
         // JSON Schema from zod carries `$schema`, which the elicitation schema subset does not allow.
         const { $schema: _ignored, ...requestedSchema } = compileSchema(params.requestedSchema).jsonSchema;
         request = { ...params, requestedSchema };

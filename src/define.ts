@@ -79,11 +79,22 @@ export interface StaticResourceDefinition extends ResourceCommon {
   read: (uri: string, vars: Record<string, never>, ctx: Context) => ResourceReturn | Promise<ResourceReturn>;
 }
 
-export interface TemplateResourceDefinition extends ResourceCommon {
-  uriTemplate: string;
-  read: (uri: string, vars: Record<string, string>, ctx: Context) => ResourceReturn | Promise<ResourceReturn>;
+/** Variable names of an RFC 6570 template: `users://{id}/posts{?page,sort}` → 'id' | 'page' | 'sort'. */
+type TemplateVarNames<T extends string> = T extends `${string}{${infer Expr}}${infer Rest}`
+  ? ExprVarNames<Expr> | TemplateVarNames<Rest>
+  : never;
+type ExprVarNames<E extends string> = E extends `${'+' | '#' | '.' | '/' | ';' | '?' | '&'}${infer Names}` ? SplitVarNames<Names> : SplitVarNames<E>;
+type SplitVarNames<N extends string> = N extends `${infer Head},${infer Tail}` ? VarName<Head> | SplitVarNames<Tail> : VarName<N>;
+type VarName<V extends string> = V extends `${infer Name}*` ? Name : V extends `${infer Name}:${string}` ? Name : V;
+
+/** What `read` gets as `vars`: one string per template variable (a plain `string` template gives a loose record). */
+export type TemplateVars<T extends string> = string extends T ? Record<string, string> : { [K in TemplateVarNames<T>]: string };
+
+export interface TemplateResourceDefinition<T extends string = string> extends ResourceCommon {
+  uriTemplate: T;
+  read: (uri: string, vars: TemplateVars<T>, ctx: Context) => ResourceReturn | Promise<ResourceReturn>;
   list?: (ctx: Context) => Resource[] | Promise<Resource[]>;
-  complete?: Record<string, Completer>;
+  complete?: string extends T ? Record<string, Completer> : Partial<Record<TemplateVarNames<T>, Completer>>;
 }
 
 export type ResourceDefinition = StaticResourceDefinition | TemplateResourceDefinition;
@@ -114,9 +125,12 @@ export function defineTool<const I extends InputSpec = Record<string, never>>(
   return brand(def, 'tool');
 }
 
-export function defineResource<D extends StaticResourceDefinition | TemplateResourceDefinition>(
-  def: D,
-): Branded<D, 'resource'> {
+// Overloads rather than one union parameter, so that `read`'s parameters are typed from the object.
+export function defineResource(def: StaticResourceDefinition): Branded<StaticResourceDefinition, 'resource'>;
+export function defineResource<const T extends string>(
+  def: TemplateResourceDefinition<T>,
+): Branded<TemplateResourceDefinition<T>, 'resource'>;
+export function defineResource(def: ResourceDefinition): Branded<ResourceDefinition, 'resource'> {
   return brand(def, 'resource');
 }
 

@@ -19,6 +19,20 @@ function isCallToolResult(value: object): value is CallToolResult {
 
 /** Turns whatever a handler returned into a CallToolResult, as SPEC "What a handler may return" lists. */
 export function toCallToolResult(value: unknown, tool: LoadedTool): CallToolResult {
+  const result = normalise(value, tool);
+  // A tool with an output schema MUST return matching structured content (clients check it), so a
+  // mismatch is reported here, where the tool's author can see which tool and why.
+  if (!tool.output || result.isError) return result;
+  if (result.structuredContent === undefined) {
+    const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'content without structuredContent' : `a ${typeof value}`;
+    return errorResult(`Tool ${tool.name} declares \`output\` but returned ${got}; return a plain object matching it`);
+  }
+  const check = tool.output.validate(result.structuredContent);
+  if (!check.ok) return errorResult(`Tool ${tool.name} returned output that does not match its \`output\` schema: ${check.message}`);
+  return result;
+}
+
+function normalise(value: unknown, tool: LoadedTool): CallToolResult {
   if (value === undefined || value === null) return { content: [] };
   if (typeof value === 'string') return { content: [text(value)] };
   if (typeof value !== 'object') return { content: [text(String(value))] };
@@ -26,11 +40,7 @@ export function toCallToolResult(value: unknown, tool: LoadedTool): CallToolResu
   if (isContentArray(value)) return { content: value };
   if (isCallToolResult(value)) return value;
   const result: CallToolResult = { content: [text(dataToText(value))] };
-  if (tool.output) {
-    const check = tool.output.validate(value);
-    if (!check.ok) return errorResult(`Tool ${tool.name} returned output that does not match its \`output\` schema: ${check.message}`);
-    result.structuredContent = value as Record<string, unknown>;
-  }
+  if (tool.output && !Array.isArray(value)) result.structuredContent = value as Record<string, unknown>;
   return result;
 }
 
@@ -43,6 +53,9 @@ export function toReadResourceResult(value: unknown, uri: string, resource: Load
       uri: item.uri ?? uri,
       mimeType: item.mimeType ?? resource.mimeType ?? ('blob' in item ? 'application/octet-stream' : 'text/plain'),
     }) as ResourceContent;
+  if (value === undefined || value === null) {
+    throw new Error(`resource ${resource.name} returned ${value} for ${uri}; return a string, a Uint8Array, an object, or { contents }`);
+  }
   if (typeof value === 'string') return { contents: [fill({ text: value })] };
   if (value instanceof Uint8Array) return { contents: [fill({ blob: toBase64(value) })] };
   if (typeof value === 'object' && value !== null && Array.isArray((value as ReadResourceResult).contents)) {

@@ -36,7 +36,7 @@ export interface SessionHost {
 }
 
 const OUTBOUND_REQUEST_TIMEOUT_MS = 5 * 60_000;
-const NOTIFY_TO_RESULT_GAP_MS = 15;
+const PROGRESS_TO_RESULT_GAP_MS = 40;
 
 /**
  * One client connection's protocol state. Deliberately small: what the client negotiated, its
@@ -56,7 +56,7 @@ export class Session {
   subscriptions?: Set<string>;
   readonly inflight = new Map<RequestId, AbortController>();
   private pending?: Map<RequestId, PendingRequest>;
-  /** SSE requests that sent notifications before their result (see `request`). */
+  /** SSE requests that sent progress before their result, and when (see `request`). */
   private notifiedRequests?: Map<RequestId, number>;
   private nextRequestId = 0;
   private closed = false;
@@ -126,7 +126,7 @@ export class Session {
         // The SDK client handles notifications a microtask late but responses at once: a progress
         // event that arrives in the same network read as the result is dropped. Spacing the result
         // a little after the last notification keeps them in separate reads.
-        const wait = notifiedAt + NOTIFY_TO_RESULT_GAP_MS - performance.now();
+        const wait = notifiedAt + PROGRESS_TO_RESULT_GAP_MS - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
       if (!controller.signal.aborted || (controller.signal.reason as AbortReason)?.kind === 'timeout') {
@@ -179,17 +179,25 @@ export class Session {
     }
   }
 
-  /** Sends a message; failures (a stream that just closed) are the transport's concern, not the caller's. */
-  send(message: JSONRPCMessage, relatedRequestId?: RequestId): void {
-    if (this.closed) return;
-    this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch((error) => {
+  /**
+   * Sends a message; resolves once the transport took it (ctx.log and ctx.progress await that).
+   * Failures (a stream that just closed) are the transport's concern, not the caller's, so this
+   * never rejects.
+   */
+  send(message: JSONRPCMessage, relatedRequestId?: RequestId): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId }).catch((error) => {
       if (!this.closed) this.host.onError(error, `sending to session ${this.id}`);
     });
   }
 
-  notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): void {
-    if (relatedRequestId !== undefined && this.kind === 'sse') (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
-    this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
+  notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
+    // Only progress is lost to the SDK client's race (see `request`): log messages have a handler
+    // that outlives the request.
+    if (relatedRequestId !== undefined && this.kind === 'sse' && method === 'notifications/progress') {
+      (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
+    }
+    return this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
   }
 
   /** A server → client request (sampling, elicitation, roots), answered through `response`. */

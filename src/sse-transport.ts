@@ -66,12 +66,15 @@ export class SseServerTransport implements Transport {
   onerror?: (error: Error) => void;
   private closed = false;
   private readonly ticker?: KeepaliveTicker;
+  /** Settles when the stream closes, for writes whose callback never comes. */
+  private readonly gone: Promise<void>;
 
   constructor(
     private readonly res: ServerResponse,
     private readonly options: SseTransportOptions,
   ) {
     this.sessionId = options.sessionId;
+    this.gone = new Promise((resolve) => res.once('close', () => resolve()));
     if (options.keepaliveMs > 0) this.ticker = tickerFor(options.keepaliveMs);
   }
 
@@ -90,12 +93,17 @@ export class SseServerTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('SSE stream is closed');
-    this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+    // Resolves once the event left for the socket (or the stream died), so that callers can order
+    // what follows after it.
+    const written = new Promise<void>((resolve) => {
+      this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`, () => resolve());
+    });
     // A client that stopped reading must cost us a session, never the process's memory.
     if (this.res.writableLength > this.options.maxBufferedBytes) {
       this.options.onSlowConsumer?.();
       this.res.destroy();
     }
+    await Promise.race([written, this.gone]);
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,12 @@ export interface ConnectedClient {
   client: Client;
   /** Every notification received, in order. */
   notifications: Notification[];
+  /**
+   * Resolves once the stream that carries notifications outside any request is open (over
+   * Streamable HTTP the client opens its GET stream only after connecting; until it is, such
+   * notifications have nowhere to go).
+   */
+  streamReady: Promise<void>;
   /** Resolves on the next notification with this method (or one already received after `since`). */
   nextNotification(method: string, options?: { timeoutMs?: number; since?: number }): Promise<Notification>;
   close(): Promise<void>;
@@ -29,6 +35,8 @@ export async function connect(
     for (const wake of waiters) wake();
   };
   const requestInit = options.headers ? { headers: options.headers } : undefined;
+  let onStreamReady!: () => void;
+  const streamReady = new Promise<void>((resolve) => (onStreamReady = resolve));
   const t =
     transport === 'sse'
       ? new SSEClientTransport(new URL(`${baseUrl}/sse`), {
@@ -37,11 +45,20 @@ export async function connect(
             ? { fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), ...options.headers } }) }
             : undefined,
         })
-      : new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit });
+      : new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
+          requestInit,
+          fetch: async (url, init) => {
+            const response = await fetch(url, init);
+            if (init?.method === 'GET' && response.ok) onStreamReady();
+            return response;
+          },
+        });
   await client.connect(t);
+  if (transport === 'sse') onStreamReady();
   return {
     client,
     notifications,
+    streamReady,
     nextNotification(method, { timeoutMs = 10_000, since = 0 } = {}) {
       return new Promise((resolve, reject) => {
         const check = () => {
