@@ -2,6 +2,7 @@ import type { Logger } from './logger.js';
 import { createMethods, type ServerInfo } from './mcp-methods.js';
 import { Registry } from './registry.js';
 import { onResourceUpdated } from './resource-updates.js';
+import type { SessionDirectory } from './scale/session-directory.js';
 import { SessionHub } from './session-hub.js';
 
 export interface Core {
@@ -20,6 +21,7 @@ export function createCore(options: {
   logger: Logger;
   maxSessions: number;
   sessionTimeoutMs: number;
+  directory?: SessionDirectory;
 }): Core {
   const { logger } = options;
   const registry = new Registry();
@@ -34,7 +36,10 @@ export function createCore(options: {
     methods: createMethods({
       registry,
       info: options.info,
-      notifyResourceUpdated: (uri) => hub.notifyResourceUpdated(uri),
+      notifyResourceUpdated: (uri) => {
+        hub.notifyResourceUpdated(uri);
+        options.directory?.broadcastResourceUpdate(uri);
+      },
       onToolError: (tool, error) => {
         logger.warn(`${tool} failed: ${(error as Error)?.message ?? error}`);
         withStack(error);
@@ -43,9 +48,15 @@ export function createCore(options: {
     maxSessions: options.maxSessions,
     sessionTimeoutMs: options.sessionTimeoutMs,
     onError,
+    directory: options.directory,
   });
   registry.on('change', (changes) => hub.broadcastListChanges(changes));
-  const stopUpdates = onResourceUpdated((uri) => hub.notifyResourceUpdated(uri));
+  const stopUpdates = onResourceUpdated((uri) => {
+    hub.notifyResourceUpdated(uri);
+    options.directory?.broadcastResourceUpdate(uri);
+  });
+  // Updates published by other instances reach this instance's subscribers.
+  options.directory?.onResourceUpdate((uri) => hub.notifyResourceUpdated(uri));
   return {
     registry,
     hub,

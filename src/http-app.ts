@@ -9,6 +9,7 @@ import type { Registry } from './registry.js';
 import { createRequestGuard, type GuardOptions } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
 import { createSseRoutes } from './sse-routes.js';
+import type { SessionDirectory } from './scale/session-directory.js';
 import type { Session } from './session.js';
 import { createStreamableRoutes } from './streamable-routes.js';
 
@@ -26,6 +27,8 @@ export interface HttpAppOptions extends GuardOptions {
   onSlowConsumer(sessionId: string): void;
   /** OAuth, config-hook and static-token authentication; when absent the guard checks the static token. */
   authenticator?: Authenticator;
+  /** Scale-out: where other instances' sessions are. */
+  directory?: SessionDirectory;
 }
 
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
@@ -71,12 +74,14 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     maxBufferedBytes: options.maxBufferedBytes,
     onSlowConsumer: options.onSlowConsumer,
     admit,
+    directory: options.directory,
   });
   const streamable = createStreamableRoutes({
     hub: options.hub,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
     admit,
+    directory: options.directory,
   });
 
   if (authenticator?.oauth) {
@@ -114,6 +119,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       resources: registry.resources.size,
       prompts: registry.prompts.size,
       sessions: { total: hub.sessions.size, sse: counts.sse, http: counts.http },
+      ...(options.directory && { instance: options.directory.instanceId, redis: options.directory.healthy ? 'up' : 'down' }),
+      ...(process.env.MCP_SSE_WORKER_ID && { worker: Number(process.env.MCP_SSE_WORKER_ID) }),
       errors: registry.errors,
       uptime: Math.round((Date.now() - started) / 1000),
     });

@@ -3,6 +3,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import path from 'node:path';
 import { Authenticator, type AuthenticateHook, type OAuthOptions } from './auth/authenticator.js';
 import { DefinitionFolder } from './definition-folder.js';
+import cluster from 'node:cluster';
+import { ClusterDirectory } from './scale/cluster-directory.js';
+import { RedisDirectory } from './scale/redis-directory.js';
+import type { SessionDirectory } from './scale/session-directory.js';
+import { hostname } from 'node:os';
 import { compileDefinition, findDefinitions } from './definitions.js';
 import { createHttpApp } from './http-app.js';
 import type { FileLoad } from './loader.js';
@@ -49,6 +54,10 @@ export interface ServerOptions {
   oauth?: OAuthOptions;
   /** A hook that authenticates a request any other way: return an identity, or null to refuse. */
   authenticate?: AuthenticateHook;
+  /** Scale-out: a Redis URL; every instance using it can serve every session. */
+  redis?: string;
+  /** Where other instances reach this one (default: the bound address and port). */
+  relayUrl?: string;
 }
 
 export interface McpSseServer {
@@ -122,7 +131,17 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   };
 
   let ready = false;
+  let relayUrl = options.relayUrl ?? '';
+  // A `--workers` child: siblings share the port, so relays reach it on a private port of its own.
+  const inCluster = cluster.isWorker && process.env.MCP_SSE_WORKER_ID !== undefined;
+  const directory: SessionDirectory | undefined = options.redis
+    ? new RedisDirectory({ url: options.redis, relayUrl: () => relayUrl, onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`) })
+    : inCluster
+      ? new ClusterDirectory(() => relayUrl)
+      : undefined;
+  await directory?.start();
   const { registry, hub, onError, stop } = createCore({
+    directory,
     info,
     logger,
     maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
@@ -136,6 +155,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       : undefined;
   const app = createHttpApp({
     authenticator,
+    directory,
     hub,
     registry,
     basePath,
@@ -184,11 +204,23 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   } catch (error) {
     await watcher?.close();
     await stop();
+    await directory?.close();
     throw error;
   }
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${displayHost}:${port}${basePath}`;
   serverUrl = url;
+  let relayServer: HttpServer | undefined;
+  if (directory && inCluster) {
+    relayServer = createHttpServer(app);
+    await new Promise<void>((resolve) => relayServer!.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve));
+    relayUrl = `http://127.0.0.1:${(relayServer.address() as AddressInfo).port}`;
+  }
+  if (directory) {
+    const relayHost = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
+    relayUrl ||= `http://${relayHost}:${port}`;
+    await directory.announce();
+  }
   if (!isLoopback(host) && !options.authToken && !authenticator) {
     logger.warn(`listening on ${host} without --auth-token: anyone who can reach this port can call your tools`);
   }
@@ -205,6 +237,9 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       await stop();
+      await directory?.close();
+      relayServer?.close();
+      relayServer?.closeAllConnections();
       httpServer.closeIdleConnections();
       for (const socket of sockets) socket.destroy();
     })();

@@ -1,4 +1,5 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { SessionDirectory } from './scale/session-directory.js';
 import type { ListChanges } from './registry.js';
 import type { MethodTable } from './rpc.js';
 import { Session, type SessionHost, type TransportKind } from './session.js';
@@ -8,6 +9,8 @@ export interface HubOptions {
   maxSessions: number;
   sessionTimeoutMs: number;
   onError(error: unknown, where: string): void;
+  /** Told about every session that comes and goes, so other instances can find it (scale-out). */
+  directory?: Pick<SessionDirectory, 'claim' | 'release'>;
 }
 
 /**
@@ -38,6 +41,7 @@ export class SessionHub implements SessionHost {
 
   register(session: Session): void {
     this.sessions.set(session.id, session);
+    if (session.kind !== 'memory') this.options.directory?.claim(session.id, session.kind);
   }
 
   get(id: string): Session | undefined {
@@ -45,7 +49,10 @@ export class SessionHub implements SessionHost {
   }
 
   onClose(session: Session): void {
-    if (this.sessions.get(session.id) === session) this.sessions.delete(session.id);
+    if (this.sessions.get(session.id) === session) {
+      this.sessions.delete(session.id);
+      this.options.directory?.release(session.id);
+    }
   }
 
   onError(error: unknown, where: string): void {

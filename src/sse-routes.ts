@@ -4,6 +4,8 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
 import type { SessionHub } from './session-hub.js';
+import { forwardToHolder, RELAYED_HEADER } from './scale/relay.js';
+import type { SessionDirectory, SseDelivery } from './scale/session-directory.js';
 import type { Session } from './session.js';
 import { SseServerTransport } from './sse-transport.js';
 
@@ -19,6 +21,8 @@ export interface SseRouteOptions {
   onSlowConsumer(sessionId: string): void;
   /** Checks after the body is read, before dispatch (identity, scopes); answers and returns false to stop. */
   admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
+  /** Sessions of other instances (scale-out): POSTs for their streams are published to the holder. */
+  directory?: SessionDirectory;
 }
 
 /** `GET /sse` and `POST /messages?sessionId=…`: the legacy HTTP+SSE transport. */
@@ -52,6 +56,10 @@ export function createSseRoutes(options: SseRouteOptions) {
       return;
     }
     const session = hub.get(sessionId);
+    if (!session && options.directory && !req.headers[RELAYED_HEADER]) {
+      await relayToHolder(sessionId, req, res);
+      return;
+    }
     // Unknown ids are 404 so that clients know to start a new session, as the spec intends.
     if (!session || session.kind !== 'sse') {
       sendRpcError(res, 404, -32001, 'Session not found: open a new stream with GET /sse');
@@ -74,6 +82,47 @@ export function createSseRoutes(options: SseRouteOptions) {
     const extra = { requestInfo: { headers: req.headers }, ...(auth && { authInfo: auth }) };
     for (const message of Array.isArray(body) ? body : [body]) transport.deliver(message as JSONRPCMessage, extra);
   }
+
+  /** A POST for a stream another instance holds: published to that instance, 202 once it has it. */
+  async function relayToHolder(sessionId: string, req: IncomingMessage, res: ServerResponse) {
+    const directory = options.directory!;
+    let body: unknown;
+    try {
+      body = await readJsonBody(req, options.maxBodyBytes);
+    } catch (error) {
+      if (error instanceof HttpError) return sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
+      throw error;
+    }
+    if (options.admit && !options.admit(req, res, body, undefined)) return;
+    try {
+      const location = await directory.locate(sessionId);
+      if (location?.kind === 'sse' && directory.relayOverHttp) return await forwardToHolder(location, directory, sessionId, req, res, body);
+      const auth = (req as AuthedRequest).auth;
+      const delivered =
+        location?.kind === 'sse' &&
+        (await directory.deliverSse(location, {
+          sessionId,
+          messages: Array.isArray(body) ? body : [body],
+          headers: req.headers,
+          ...(auth && { auth }),
+        }));
+      if (!delivered) return sendRpcError(res, 404, -32001, 'Session not found: open a new stream with GET /sse');
+    } catch (error) {
+      return sendRpcError(res, 503, -32000, `Service Unavailable: ${(error as Error).message}`);
+    }
+    res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
+  }
+
+  /** The other half: a POST relayed from another instance, for a stream held here. */
+  function deliverRelayed(delivery: SseDelivery): boolean {
+    const session = hub.get(delivery.sessionId);
+    if (!session || session.kind !== 'sse') return false;
+    const transport = session.transport as SseServerTransport;
+    const extra = { requestInfo: { headers: delivery.headers as IncomingMessage['headers'] }, ...(delivery.auth && { authInfo: delivery.auth }) };
+    for (const message of delivery.messages) transport.deliver(message as JSONRPCMessage, extra);
+    return true;
+  }
+  options.directory?.onSseDelivery(deliverRelayed);
 
   return { openStream, postMessage };
 }

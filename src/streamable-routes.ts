@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
+import { forwardToHolder, RELAYED_HEADER } from './scale/relay.js';
+import type { SessionDirectory } from './scale/session-directory.js';
 import type { SessionHub } from './session-hub.js';
 import { AbortReason, type Session } from './session.js';
 
@@ -12,6 +14,8 @@ export interface StreamableRouteOptions {
   maxBodyBytes: number;
   /** Checks after the body is read, before dispatch (identity, scopes); answers and returns false to stop. */
   admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
+  /** Sessions of other instances (scale-out); requests for them are relayed to their holder. */
+  directory?: SessionDirectory;
 }
 
 function isInitialize(body: unknown): boolean {
@@ -34,7 +38,11 @@ function requestIds(body: unknown): RequestId[] {
 export function createStreamableRoutes(options: StreamableRouteOptions) {
   const { hub } = options;
 
-  function sessionFor(req: IncomingMessage, res: ServerResponse): Session | undefined {
+  /**
+   * The local session named by Mcp-Session-Id; or, when another instance holds it, the request is
+   * relayed there whole and `undefined` comes back with the response already under way.
+   */
+  async function sessionFor(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<Session | undefined> {
     const header = req.headers['mcp-session-id'];
     const id = Array.isArray(header) ? header[0] : header;
     if (!id) {
@@ -42,11 +50,23 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       return undefined;
     }
     const session = hub.get(id);
-    if (!session || session.kind !== 'http') {
-      sendRpcError(res, 404, -32001, 'Session not found: send a new initialize request');
-      return undefined;
+    if (session && session.kind === 'http') return session;
+    const { directory } = options;
+    if (!session && directory && !req.headers[RELAYED_HEADER]) {
+      let location;
+      try {
+        location = await directory.locate(id);
+      } catch (error) {
+        sendRpcError(res, 503, -32000, `Service Unavailable: ${(error as Error).message}`);
+        return undefined;
+      }
+      if (location?.kind === 'http') {
+        await forwardToHolder(location, directory, id, req, res, body);
+        return undefined;
+      }
     }
-    return session;
+    sendRpcError(res, 404, -32001, 'Session not found: send a new initialize request');
+    return undefined;
   }
 
   async function post(req: IncomingMessage, res: ServerResponse) {
@@ -66,7 +86,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       await initialize(req, res, body);
       return;
     }
-    const session = sessionFor(req, res);
+    const session = await sessionFor(req, res, body);
     if (!session) return;
     if (options.admit && !options.admit(req, res, body, session)) return;
     const ids = requestIds(body);
@@ -98,7 +118,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   }
 
   async function stream(req: IncomingMessage, res: ServerResponse) {
-    const session = sessionFor(req, res);
+    const session = await sessionFor(req, res);
     if (!session) return;
     if (options.admit && !options.admit(req, res, undefined, session)) return;
     session.openStreams++;
@@ -110,7 +130,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   }
 
   async function remove(req: IncomingMessage, res: ServerResponse) {
-    const session = sessionFor(req, res);
+    const session = await sessionFor(req, res);
     if (!session) return;
     if (options.admit && !options.admit(req, res, undefined, session)) return;
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);

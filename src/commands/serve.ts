@@ -1,4 +1,6 @@
+import cluster from 'node:cluster';
 import path from 'node:path';
+import { runPrimary } from '../scale/workers.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, type LogFormat, type LogLevel } from '../logger.js';
 import { createServer, DEFAULTS, type McpSseServer } from '../server.js';
@@ -31,6 +33,9 @@ export function serveCommand(): Command {
     .option('--auth-scopes <list>', 'scopes_supported in the resource metadata, comma-separated', list)
     .option('--auth-algs <list>', 'accepted JWT algorithms', list, ['RS256', 'ES256'])
     .option('--auth-resource <url>', 'the resource identifier tokens are issued for (default: --public-url or the server URL)')
+    .addOption(new Option('--redis <url>', 'scale out: share sessions with every instance using this Redis').env('MCP_SSE_REDIS_URL'))
+    .option('--workers <n>', 'worker processes sharing the port (node:cluster); sessions are routed between them', parseInteger('--workers', 1), 1)
+    .option('--relay-url <url>', 'where other instances reach this one (default: http://<host>:<port>)')
     .option('--allowed-origins <list>', 'comma-separated Origins allowed besides loopback ones', list, [])
     .option('--allowed-hosts <list>', 'comma-separated Host names allowed (default: loopback names when bound to loopback)', list, [])
     .option('--cors', 'answer CORS preflights for allowed origins, exposing Mcp-Session-Id', false)
@@ -54,7 +59,13 @@ Examples:
   $ mcp-sse serve --base-path /mcp-tools --public-url https://example.com/mcp-tools`,
     )
     .action(async (dir: string, opts) => {
-      const logger = createLogger({ level: opts.logLevel as LogLevel, format: opts.logFormat as LogFormat });
+      if (opts.workers > 1 && cluster.isPrimary) {
+        runPrimary(opts.workers, createLogger({ level: opts.logLevel as LogLevel, format: opts.logFormat as LogFormat }));
+        return;
+      }
+      // Every worker serves and logs errors; only the first prints the banner and reload lines.
+      const quietWorker = cluster.isWorker && process.env.MCP_SSE_WORKER_ID !== '1' && opts.logLevel !== 'debug';
+      const logger = createLogger({ level: quietWorker ? 'warn' : (opts.logLevel as LogLevel), format: opts.logFormat as LogFormat });
       if (opts.logLevel === 'debug') process.setSourceMapsEnabled(true);
       installCrashGuards(logger);
       let server: McpSseServer;
@@ -69,6 +80,8 @@ Examples:
           instructions: opts.instructions,
           logger,
           authToken: opts.authToken,
+          redis: opts.redis,
+          relayUrl: opts.relayUrl,
           oauth: opts.authIssuer
             ? {
                 issuer: opts.authIssuer,
@@ -94,6 +107,7 @@ Examples:
         logger.error((error as Error).message);
         process.exit(1);
       }
+      process.send?.({ mcpSse: 'ready' });
       printBanner(logger, server, { dir: path.relative(process.cwd(), path.resolve(dir)) || '.', watching: opts.watch, token: Boolean(opts.authToken) });
       let stopping = false;
       const stop = (signal: string) => {
