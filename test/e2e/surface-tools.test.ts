@@ -124,8 +124,8 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-function textOf(result: { content?: unknown }): string {
-  return ((result.content as Array<{ type: string; text?: string }>)[0] ?? {}).text ?? '';
+function textOf(result: object): string {
+  return (((result as { content?: unknown }).content as Array<{ type: string; text?: string }>)[0] ?? {}).text ?? '';
 }
 
 describe.each(TRANSPORTS)('tools over %s', (transport) => {
