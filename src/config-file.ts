@@ -86,7 +86,7 @@ export async function loadConfigFile(file: string): Promise<LoadedConfig> {
   try {
     exports = evaluateModule(code, file);
   } catch (error) {
-    throw await frameForRuntimeError(error, file);
+    throw await frameForRuntimeError(error, file, code);
   }
   const value = (exports.default ?? exports) as unknown;
   const parsed = configShape.safeParse(value);

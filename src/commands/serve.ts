@@ -73,7 +73,9 @@ Examples:
         if (configFile && !existsSync(configFile)) throw new Error('no such file');
         loaded = configFile ? await loadConfigFile(configFile) : undefined;
       } catch (error) {
-        createLogger({ format: opts.logFormat as LogFormat }).error(`${path.relative(process.cwd(), configFile!)}: ${(error as Error).message}`);
+        const at = (error as LoadError).location;
+        const where = path.relative(process.cwd(), at?.file ?? configFile!) + (at ? `:${at.line}:${at.column}` : '');
+        createLogger({ format: opts.logFormat as LogFormat }).error(`${where}: ${(error as Error).message}`);
         if ((error as LoadError).frame) process.stderr.write(`${(error as LoadError).frame}\n`);
         process.exit(1);
       }
