@@ -6,6 +6,7 @@ import { DefinitionFolder } from './definition-folder.js';
 import cluster from 'node:cluster';
 import { ClusterDirectory } from './scale/cluster-directory.js';
 import { RedisDirectory } from './scale/redis-directory.js';
+import { acceptRoutedConnections, PrimaryInformedDirectory } from './scale/routed-worker.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import { hostname } from 'node:os';
 import { compileDefinition, findDefinitions } from './definitions.js';
@@ -97,7 +98,7 @@ function normalizeBasePath(basePath: string | undefined): string {
   return `/${basePath.replace(/^\/+|\/+$/g, '')}`;
 }
 
-function listen(server: HttpServer, port: number, host: string): Promise<number> {
+function listen(server: HttpServer, port: number, host: string, extra: { exclusive?: boolean } = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException) => {
       server.off('listening', onListening);
@@ -109,7 +110,7 @@ function listen(server: HttpServer, port: number, host: string): Promise<number>
     };
     server.once('error', onError);
     server.once('listening', onListening);
-    server.listen(port, host);
+    server.listen({ port, host, ...extra });
   });
 }
 
@@ -134,8 +135,13 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   let relayUrl = options.relayUrl ?? '';
   // A `--workers` child: siblings share the port, so relays reach it on a private port of its own.
   const inCluster = cluster.isWorker && process.env.MCP_SSE_WORKER_ID !== undefined;
-  const directory: SessionDirectory | undefined = options.redis
+  const redisDirectory = options.redis
     ? new RedisDirectory({ url: options.redis, relayUrl: () => relayUrl, onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`) })
+    : undefined;
+  const directory: SessionDirectory | undefined = redisDirectory
+    ? inCluster
+      ? new PrimaryInformedDirectory(redisDirectory, () => relayUrl)
+      : redisDirectory
     : inCluster
       ? new ClusterDirectory(() => relayUrl)
       : undefined;
@@ -199,8 +205,17 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   ready = true;
 
   let port: number;
+  let stopRouting: (() => void) | undefined;
   try {
-    port = await listen(httpServer, options.port ?? DEFAULTS.port, host);
+    if (inCluster) {
+      // The primary owns the public port and hands connections over; relays from siblings come to a private one.
+      port = Number(process.env.MCP_SSE_ROUTED_PORT);
+      const privatePort = await listen(httpServer, 0, '127.0.0.1', { exclusive: true });
+      relayUrl = `http://127.0.0.1:${privatePort}`;
+      stopRouting = acceptRoutedConnections(httpServer);
+    } else {
+      port = await listen(httpServer, options.port ?? DEFAULTS.port, host);
+    }
   } catch (error) {
     await watcher?.close();
     await stop();
@@ -210,12 +225,6 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${displayHost}:${port}${basePath}`;
   serverUrl = url;
-  let relayServer: HttpServer | undefined;
-  if (directory && inCluster) {
-    relayServer = createHttpServer(app);
-    await new Promise<void>((resolve) => relayServer!.listen({ port: 0, host: '127.0.0.1', exclusive: true }, resolve));
-    relayUrl = `http://127.0.0.1:${(relayServer.address() as AddressInfo).port}`;
-  }
   if (directory) {
     const relayHost = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
     relayUrl ||= `http://${relayHost}:${port}`;
@@ -229,6 +238,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   async function close(): Promise<void> {
     closing ??= (async () => {
       await watcher?.close();
+      stopRouting?.();
       httpServer.close();
       const grace = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
       const deadline = Date.now() + grace;
@@ -238,8 +248,6 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       }
       await stop();
       await directory?.close();
-      relayServer?.close();
-      relayServer?.closeAllConnections();
       httpServer.closeIdleConnections();
       for (const socket of sockets) socket.destroy();
     })();

@@ -87,7 +87,7 @@ Examples:
       const logLevel = options.logLevel ?? 'info';
       const logFormat = options.logFormat ?? 'pretty';
       if (workers > 1 && cluster.isPrimary) {
-        runPrimary(workers, createLogger({ level: logLevel, format: logFormat }));
+        await runPrimary(workers, createLogger({ level: logLevel, format: logFormat }), { port: options.port ?? DEFAULTS.port, host: options.host ?? DEFAULTS.host });
         return;
       }
       // Every worker serves and logs errors; only the first prints the banner and reload lines.

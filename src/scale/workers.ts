@@ -1,27 +1,55 @@
 import cluster, { type Worker } from 'node:cluster';
+import type { Server } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { ClusterMessage } from './cluster-directory.js';
+import { routeConnections } from './connection-router.js';
 import type { SessionLocation } from './session-directory.js';
 
 /**
- * `serve --workers n`: the primary forks n workers that share one port (node:cluster), restarts
- * any that crash, and, without Redis, is the switchboard that tells workers where sessions live.
+ * `serve --workers n`: the primary owns the port and hands each connection to the worker that
+ * holds its session (see connection-router.ts), forks n workers and restarts any that crash, and,
+ * without Redis, is the switchboard that tells workers where sessions live.
  */
-export function runPrimary(count: number, logger: Logger): void {
+export async function runPrimary(count: number, logger: Logger, address: { port: number; host: string }): Promise<void> {
   const sessions = new Map<string, SessionLocation>();
+  /** Workers that listen, in a stable order for round robin. */
+  const ready: Worker[] = [];
+  let turn = 0;
   let stopping = false;
+  let router: Server;
+
+  const pick = (sessionId: string | undefined): Worker | undefined => {
+    const holder = sessionId === undefined ? undefined : sessions.get(sessionId);
+    const worker = holder && cluster.workers?.[Number(holder.instanceId.replace('worker-', ''))];
+    if (worker && ready.includes(worker)) return worker;
+    if (ready.length === 0) return undefined;
+    return ready[turn++ % ready.length];
+  };
+
+  try {
+    router = await routeConnections({ ...address, pick });
+  } catch (error) {
+    logger.error((error as Error).message);
+    process.exit(1);
+  }
+  const port = (router.address() as { port: number }).port;
 
   const fork = (slot: number): Worker => {
-    const worker = cluster.fork({ MCP_SSE_WORKER_ID: String(slot) });
-    let ready = false;
+    const worker = cluster.fork({ MCP_SSE_WORKER_ID: String(slot), MCP_SSE_ROUTED_PORT: String(port) });
+    let isReady = false;
     worker.on('message', (message: ClusterMessage) => {
-      if (message?.mcpSse === 'ready') ready = true;
-      else route(worker, message);
+      if (message?.mcpSse === 'ready') {
+        isReady = true;
+        ready.push(worker);
+      } else route(worker, message);
     });
     worker.on('exit', (code, signal) => {
-      // A worker that fails before it ever listened (port taken, bad folder) would fail again: stop.
-      if (!ready && !stopping) {
+      const at = ready.indexOf(worker);
+      if (at >= 0) ready.splice(at, 1);
+      // A worker that fails before it ever listened (bad folder, bad config) would fail again: stop.
+      if (!isReady && !stopping) {
         stopping = true;
+        router.close();
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
         process.exitCode = 1;
         return;
@@ -29,7 +57,7 @@ export function runPrimary(count: number, logger: Logger): void {
       for (const [id, location] of sessions) if (location.instanceId === `worker-${worker.id}`) sessions.delete(id);
       if (stopping) return;
       logger.warn(`worker ${slot} exited (${signal ?? code}); starting a new one`);
-      setTimeout(() => fork(slot), 500).unref();
+      setTimeout(() => stopping || fork(slot), 500).unref();
     });
     return worker;
   };
@@ -71,6 +99,7 @@ export function runPrimary(count: number, logger: Logger): void {
     if (stopping) process.exit(1);
     stopping = true;
     logger.info(`${signal}: stopping ${count} workers`);
+    router.close();
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
     let left = Object.keys(cluster.workers ?? {}).length;
     if (left === 0) process.exit(0);

@@ -1,6 +1,9 @@
+import http from 'node:http';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
+import { openRawSseStream, rawRequest, rpcAnswer, type RawSseStream } from '../helpers/raw-http.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 let dir: string;
@@ -12,9 +15,49 @@ beforeAll(async () => {
       import { z } from 'zod';
       import { defineTool } from 'mcp-sse';
       export default defineTool({ input: { n: z.number() }, handler: ({ n }) => ({ n, pid: process.pid }) });`,
+    'tools/worker.ts': `
+      import { defineTool } from 'mcp-sse';
+      export default defineTool({ description: 'which worker runs the call', handler: () => ({ worker: Number(process.env.MCP_SSE_WORKER_ID) }) });`,
   });
   server = await serve(`${dir}/tools`, ['--workers', '2']);
+  // The banner comes from worker 1; wait until worker 2 takes connections too.
+  const seen = new Set<number>();
+  while (seen.size < 2) seen.add(await healthzWorker(new http.Agent()));
 });
+
+/** The worker that answers GET /healthz over `agent`'s connection. */
+async function healthzWorker(agent: http.Agent): Promise<number> {
+  const res = await rawRequest(`${server.url}/healthz`, { agent });
+  return (JSON.parse(res.body) as { worker: number }).worker;
+}
+
+/** One connection that every request through it shares. */
+const pinnedConnection = () => new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+/** Calls `method` on a legacy-SSE session through `agent` and waits for the answer on the stream. */
+async function sseCall(stream: RawSseStream, agent: http.Agent, id: number, method: string, params?: unknown) {
+  const res = await rawRequest(`${server.url}${stream.endpoint}`, { agent, body: { jsonrpc: '2.0', id, method, params } });
+  expect(res.status).toBe(202);
+  await stream.waitFor(new RegExp(`"id":${id},`));
+  const line = stream.text().split('\n').find((l) => l.startsWith('data: ') && l.includes(`"id":${id},`))!;
+  return JSON.parse(line.slice(6)) as { result: { structuredContent?: unknown; content?: unknown } };
+}
+
+/** The `worker` tool's answer: which worker ran the call. */
+function workerOf(result: { structuredContent?: unknown; content?: unknown }): number {
+  const body = result.structuredContent ?? JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
+  return (body as { worker: number }).worker;
+}
+
+/** A legacy-SSE session opened with plain HTTP, and the worker that holds it. */
+async function sseSessionWithHolder(agent = new http.Agent()) {
+  const stream = await openRawSseStream(server.url);
+  const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } };
+  await sseCall(stream, agent, 1, 'initialize', params);
+  await rawRequest(`${server.url}${stream.endpoint}`, { agent, body: { jsonrpc: '2.0', method: 'notifications/initialized' } });
+  const answer = await sseCall(stream, agent, 2, 'tools/call', { name: 'worker', arguments: {} });
+  return { stream, holder: workerOf(answer.result) };
+}
 
 afterAll(async () => {
   await server?.stop();
@@ -72,6 +115,62 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
     await readUntil(/"id":10,/);
     for (let i = 1; i <= 10; i++) expect(text).toContain(`"id":${i},"result":{}`);
     await reader.cancel();
+  });
+
+  it('hands a fresh legacy-SSE connection to the worker that holds its session', async () => {
+    const sessions = await Promise.all(Array.from({ length: 4 }, () => sseSessionWithHolder()));
+    expect(new Set(sessions.map((s) => s.holder)).size).toBe(2); // sessions on both workers
+    for (const { stream, holder } of sessions) {
+      for (let k = 0; k < 5; k++) {
+        // A new connection whose first request is for this session; /healthz then says who took it.
+        const agent = pinnedConnection();
+        const answer = await sseCall(stream, agent, 100 + k, 'ping');
+        expect(answer.result).toEqual({});
+        expect(await healthzWorker(agent)).toBe(holder);
+        agent.destroy();
+      }
+      stream.close();
+    }
+  });
+
+  it('hands a fresh Streamable HTTP connection to the worker that holds its session', async () => {
+    const clients = await Promise.all(Array.from({ length: 4 }, () => connect(server.url, 'http')));
+    const holders = new Set<number>();
+    for (const c of clients) {
+      const called = await c.client.callTool({ name: 'worker', arguments: {} });
+      const holder = workerOf(called);
+      holders.add(holder);
+      const transport = c.client.transport as StreamableHTTPClientTransport;
+      const headers = { 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': transport.protocolVersion ?? '2025-06-18' };
+      for (let k = 0; k < 5; k++) {
+        const agent = pinnedConnection();
+        const res = await rawRequest(`${server.url}/mcp`, { agent, headers, body: { jsonrpc: '2.0', id: 100 + k, method: 'ping' } });
+        expect(res.status).toBe(200);
+        expect(rpcAnswer(res)).toMatchObject({ id: 100 + k, result: {} });
+        expect(await healthzWorker(agent)).toBe(holder);
+        agent.destroy();
+      }
+    }
+    expect(holders.size).toBe(2);
+    await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('relays a request that arrives on a connection held by the other worker', async () => {
+    const sessions = [await sseSessionWithHolder()];
+    while (sessions.length < 2) {
+      const next = await sseSessionWithHolder();
+      if (next.holder !== sessions[0]!.holder) sessions.push(next);
+      else next.stream.close();
+    }
+    const [first, second] = sessions as [Awaited<ReturnType<typeof sseSessionWithHolder>>, Awaited<ReturnType<typeof sseSessionWithHolder>>];
+    const agent = pinnedConnection();
+    expect((await sseCall(first.stream, agent, 200, 'ping')).result).toEqual({}); // pins the connection to first.holder
+    const relayed = await sseCall(second.stream, agent, 201, 'tools/call', { name: 'worker', arguments: {} });
+    expect(workerOf(relayed.result)).toBe(second.holder);
+    expect(await healthzWorker(agent)).toBe(first.holder); // same connection, still the first worker's
+    agent.destroy();
+    first.stream.close();
+    second.stream.close();
   });
 
   it('exits 1 with the usual message when the port is taken', async () => {
