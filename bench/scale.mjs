@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-// Scale-out benchmark: `--workers 2` against one process, and the latency a cross-instance relay
-// adds. Spawns the built CLI (npm run build first) and drives it with a lean raw-HTTP SSE client,
-// so the client costs as little CPU as possible on a small machine. Loopback only, bounded.
-import { spawn } from 'node:child_process';
+// Scale-out benchmark: `--workers 2` against one process, and the latency a relay adds (through
+// Redis between two instances, and between two workers when a connection lands on the wrong one).
+// Spawns the built CLI (npm run build first). The client is as cheap as we can make it, because it
+// shares the machine's cores with the server: raw HTTP/1.1 over one keep-alive socket per session
+// for POSTs (so the primary can pin that connection to the session's worker), one GET stream per
+// session parsed by hand. Rounds are interleaved and medians reported, as the machine is shared.
+// Server CPU is read from /proc for the server's processes (primary and workers). Loopback only.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir, cpus, loadavg } from 'node:os';
+import net from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,6 +19,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/mcp-sse.js');
 const SESSIONS = Number(process.env.SESSIONS ?? 20);
 const CALLS = Number(process.env.CALLS ?? 300);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const LATENCY_SAMPLES = Number(process.env.LATENCY_SAMPLES ?? 300);
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 async function toolsDir() {
   const dir = await mkdtemp(path.join(tmpdir(), 'mcp-sse-bench-'));
@@ -21,17 +30,21 @@ async function toolsDir() {
     path.join(dir, 'tools/echo.ts'),
     `import { z } from 'zod';\nimport { defineTool } from 'mcp-sse';\nexport default defineTool({ input: { n: z.number() }, handler: ({ n }) => 'echo ' + n });\n`,
   );
+  await writeFile(
+    path.join(dir, 'tools/worker.ts'),
+    `import { defineTool } from 'mcp-sse';\nexport default defineTool({ handler: () => String(process.env.MCP_SSE_WORKER_ID) });\n`,
+  );
   return path.join(dir, 'tools');
 }
 
 function startServer(dir, args) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', dir, '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'serve', dir, '--port', '0', '--no-watch', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     const onData = (d) => {
       out += d;
       const m = /Streamable HTTP\s+(\S+)\/mcp/.exec(out);
-      if (m) resolve({ url: m[1], stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+      if (m) resolve({ url: m[1], pid: child.pid, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
@@ -39,21 +52,67 @@ function startServer(dir, args) {
   });
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-function post(url, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`POST ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+/** A process and all its descendants (the primary and its workers). */
+function processTree(pid) {
+  let children = [];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {}
+  return [pid, ...children.flatMap(processTree)];
 }
 
-/** One SSE session: a GET stream parsed by hand, POSTs to `postBase` (another instance, for relays). */
-function openSession(streamBase, postBase = streamBase) {
+/** User + system CPU seconds used so far by these processes (from /proc/<pid>/stat). */
+function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    } catch {}
+  }
+  return ticks / CLK_TCK;
+}
+
+/** HTTP/1.1 POSTs written by hand over one keep-alive socket; answers are matched in order. */
+function rawConnection(baseUrl) {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = net.connect(Number(port), hostname);
+  socket.setNoDelay(true);
+  const waiting = [];
+  let buffer = Buffer.alloc(0);
+  socket.on('data', (chunk) => {
+    buffer = buffer.length ? Buffer.concat([buffer, chunk]) : chunk;
+    for (;;) {
+      const end = buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = buffer.toString('latin1', 0, end);
+      // The server's answers are tiny: one chunk at most when chunked.
+      const chunked = /transfer-encoding: *chunked/i.test(head);
+      const last = chunked ? buffer.indexOf('\r\n0\r\n\r\n', end + 4) : -1;
+      if (chunked && last < 0) return;
+      const length = chunked ? last + 7 - (end + 4) : Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      if (buffer.length < end + 4 + length) return;
+      const status = Number(head.slice(9, 12));
+      const body = buffer.toString('utf8', end + 4, end + 4 + length);
+      buffer = buffer.subarray(end + 4 + length);
+      waiting.shift()?.({ status, body });
+    }
+  });
+  socket.on('error', (error) => waiting.splice(0).forEach((w) => w({ status: 0, body: String(error) })));
+  return {
+    post(pathAndQuery, body) {
+      const payload = Buffer.from(body);
+      socket.write(`POST ${pathAndQuery} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`);
+      socket.write(payload);
+      return new Promise((resolve) => waiting.push(resolve));
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+/** One legacy-SSE session: a GET stream parsed by hand, POSTs over `connection` (its own by default). */
+function openSession(streamBase, connection) {
   return new Promise((resolve, reject) => {
     const waiting = new Map();
     let buffer = '';
@@ -66,10 +125,12 @@ function openSession(streamBase, postBase = streamBase) {
         while ((cut = buffer.indexOf('\n\n')) >= 0) {
           const frame = buffer.slice(0, cut);
           buffer = buffer.slice(cut + 2);
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (!data) continue;
+          const at = frame.indexOf('data: ');
+          if (at < 0) continue;
+          const data = frame.slice(at + 6);
           if (frame.startsWith('event: endpoint')) {
             endpoint = data;
+            connection ??= rawConnection(streamBase);
             resolve(session);
           } else {
             const message = JSON.parse(data);
@@ -82,46 +143,84 @@ function openSession(streamBase, postBase = streamBase) {
     req.on('error', reject);
     let nextId = 0;
     const session = {
-      async call(method, params) {
+      get connection() {
+        return connection;
+      },
+      async call(method, params, over = connection) {
         const id = ++nextId;
         const answered = new Promise((r) => waiting.set(id, r));
-        await post(`${postBase}${endpoint}`, JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+        const { status, body } = await over.post(endpoint, JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+        if (status !== 202) throw new Error(`POST ${status}: ${body}`);
         return answered;
       },
       async initialize() {
-        await this.call('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } });
-        await post(`${postBase}${endpoint}`, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+        await this.call('initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } });
+        const { status } = await connection.post(endpoint, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+        if (status !== 202) throw new Error(`POST ${status}`);
       },
-      close: () => req.destroy(),
+      async worker() {
+        const answer = await this.call('tools/call', { name: 'worker', arguments: {} });
+        return answer.result.content[0].text;
+      },
+      close() {
+        req.destroy();
+        connection?.close();
+      },
     };
   });
 }
 
-async function throughput(url) {
-  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openSession(url)));
+async function throughput(server) {
+  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openSession(server.url)));
   await Promise.all(sessions.map((s) => s.initialize()));
+  const run = (calls) =>
+    Promise.all(sessions.map(async (s) => {
+      for (let i = 0; i < calls; i++) await s.call('tools/call', { name: 'echo', arguments: { n: i } });
+    }));
+  await run(30); // warm-up: JIT, connections
+  const pids = processTree(server.pid);
+  const serverBefore = cpuSeconds(pids);
+  const clientBefore = process.cpuUsage();
   const started = performance.now();
-  await Promise.all(sessions.map(async (s) => {
-    for (let i = 0; i < CALLS; i++) await s.call('tools/call', { name: 'echo', arguments: { n: i } });
-  }));
+  await run(CALLS);
   const seconds = (performance.now() - started) / 1000;
+  const serverCpu = cpuSeconds(pids) - serverBefore;
+  const client = process.cpuUsage(clientBefore);
   sessions.forEach((s) => s.close());
-  return (SESSIONS * CALLS) / seconds;
+  const calls = SESSIONS * CALLS;
+  return {
+    callsPerSecond: calls / seconds,
+    serverCpuUsPerCall: (serverCpu * 1e6) / calls,
+    clientCpuUsPerCall: (client.user + client.system) / calls,
+    processes: pids.length,
+  };
 }
 
-async function latencies(streamBase, postBase, count = 1000) {
-  const session = await openSession(streamBase, postBase);
-  await session.initialize();
-  for (let i = 0; i < 100; i++) await session.call('tools/call', { name: 'echo', arguments: { n: i } }); // warm-up
+async function sample(session, count, over) {
   const samples = [];
   for (let i = 0; i < count; i++) {
     const t = performance.now();
-    await session.call('tools/call', { name: 'echo', arguments: { n: i } });
+    await session.call('tools/call', { name: 'echo', arguments: { n: i } }, over);
     samples.push(performance.now() - t);
   }
-  session.close();
-  samples.sort((x, y) => x - y);
-  return { p50: samples[Math.floor(count * 0.5)], p99: samples[Math.floor(count * 0.99)] };
+  return samples;
+}
+
+function percentiles(samples) {
+  const sorted = [...samples].sort((x, y) => x - y);
+  return { p50: sorted[Math.floor(sorted.length * 0.5)], p99: sorted[Math.floor(sorted.length * 0.99)] };
+}
+
+/** Latency direct vs relayed, sampled in alternating chunks so both see the same machine load. */
+async function alternate(direct, relayed) {
+  const a = [];
+  const b = [];
+  for (let i = 0; i < 100; i++) await direct(1), await relayed(1); // warm-up
+  for (let round = 0; round < 10; round++) {
+    a.push(...(await direct(LATENCY_SAMPLES / 10)));
+    b.push(...(await relayed(LATENCY_SAMPLES / 10)));
+  }
+  return { direct: percentiles(a), relayed: percentiles(b) };
 }
 
 function startRedis() {
@@ -133,29 +232,71 @@ function startRedis() {
   });
 }
 
+const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 const dir = await toolsDir();
-const load = loadavg()[0].toFixed(2);
-console.log(`machine: ${cpus().length} × ${cpus()[0].model}; load average before: ${load}; ${SESSIONS} sessions × ${CALLS} calls`);
+console.log(`machine: ${cpus().length} × ${cpus()[0].model}; load average before: ${loadavg()[0].toFixed(2)}; ${SESSIONS} sessions × ${CALLS} calls, ${ROUNDS} rounds`);
 
-const single = await startServer(dir, []);
-const one = await throughput(single.url);
-await single.stop();
-const workers = await startServer(dir, ['--workers', '2']);
-const two = await throughput(workers.url);
-await workers.stop();
+// Throughput, interleaved: one process and --workers 2 alternate, each round starting fresh servers.
+const rounds = [];
+for (let round = 0; round < ROUNDS; round++) {
+  const order = round % 2 === 0 ? ['one', 'two'] : ['two', 'one'];
+  const result = {};
+  for (const setup of order) {
+    const server = await startServer(dir, setup === 'two' ? ['--workers', '2'] : []);
+    result[setup] = await throughput(server);
+    await server.stop();
+  }
+  rounds.push(result);
+  console.log(
+    `round ${round + 1}: 1 process ${result.one.callsPerSecond.toFixed(0)}/s (server ${result.one.serverCpuUsPerCall.toFixed(0)} µs CPU/call), ` +
+      `--workers 2 ${result.two.callsPerSecond.toFixed(0)}/s (server ${result.two.serverCpuUsPerCall.toFixed(0)} µs CPU/call), ` +
+      `ratio ${(result.two.callsPerSecond / result.one.callsPerSecond).toFixed(2)}×; client ${result.one.clientCpuUsPerCall.toFixed(0)}/${result.two.clientCpuUsPerCall.toFixed(0)} µs CPU/call; load ${loadavg()[0].toFixed(1)}`,
+  );
+}
 
+// Relay through Redis: stream on A, POSTs to B.
 const redis = await startRedis();
 const [a, b] = await Promise.all([startServer(dir, ['--redis', redis.url]), startServer(dir, ['--redis', redis.url])]);
-const direct = await latencies(a.url, a.url);
-const relayed = await latencies(a.url, b.url);
+const onA = await openSession(a.url);
+await onA.initialize();
+const toB = rawConnection(b.url);
+const viaRedis = await alternate((n) => sample(onA, n), (n) => sample(onA, n, toB));
+onA.close();
+toB.close();
 await Promise.all([a.stop(), b.stop()]);
 redis.stop();
 
+// Relay between workers: a connection the primary pinned to worker B carrying POSTs for a session on A.
+const workers = await startServer(dir, ['--workers', '2']);
+const sessions = [];
+const byWorker = new Map();
+while (byWorker.size < 2 && sessions.length < 20) {
+  const s = await openSession(workers.url);
+  await s.initialize();
+  sessions.push(s);
+  byWorker.set(await s.worker(), s);
+}
+if (byWorker.size < 2) throw new Error('sessions did not land on both workers');
+const [sessionOnA, sessionOnB] = [...byWorker.values()];
+const pinnedToB = sessionOnB.connection; // its first request was for B's session
+const viaWorkers = await alternate((n) => sample(sessionOnA, n), (n) => sample(sessionOnA, n, pinnedToB));
+sessions.forEach((s) => s.close());
+await workers.stop();
+
+const med = (setup, key) => median(rounds.map((r) => r[setup][key]));
+const ratios = rounds.map((r) => r.two.callsPerSecond / r.one.callsPerSecond);
+const cpuRatio = med('two', 'serverCpuUsPerCall') / med('one', 'serverCpuUsPerCall');
+const ms = (x) => x.toFixed(2);
 const rows = [
-  ['tools/call throughput, 1 process', `${one.toFixed(0)} calls/s`, ''],
-  ['tools/call throughput, --workers 2', `${two.toFixed(0)} calls/s`, `${(two / one).toFixed(2)}× (target ≥ 1.6×)`],
-  ['latency, session and POSTs on one instance', `p50 ${direct.p50.toFixed(2)} ms, p99 ${direct.p99.toFixed(2)} ms`, ''],
-  ['latency, POSTs relayed through another instance', `p50 ${relayed.p50.toFixed(2)} ms, p99 ${relayed.p99.toFixed(2)} ms`, `+${(relayed.p50 - direct.p50).toFixed(2)} ms at p50 (target ≤ 1 ms)`],
+  ['tools/call throughput, 1 process', `${med('one', 'callsPerSecond').toFixed(0)} calls/s`, ''],
+  ['tools/call throughput, --workers 2', `${med('two', 'callsPerSecond').toFixed(0)} calls/s`, `median ratio ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 1.6×)`],
+  ['server CPU per call, 1 process', `${med('one', 'serverCpuUsPerCall').toFixed(0)} µs`, ''],
+  ['server CPU per call, --workers 2 (primary + workers)', `${med('two', 'serverCpuUsPerCall').toFixed(0)} µs`, `${cpuRatio.toFixed(2)}× of one process`],
+  ['client CPU per call', `${med('one', 'clientCpuUsPerCall').toFixed(0)} µs`, ''],
+  ['latency, session and POSTs on one instance', `p50 ${ms(viaRedis.direct.p50)} ms, p99 ${ms(viaRedis.direct.p99)} ms`, ''],
+  ['latency, POSTs relayed through another instance (Redis)', `p50 ${ms(viaRedis.relayed.p50)} ms, p99 ${ms(viaRedis.relayed.p99)} ms`, `+${ms(viaRedis.relayed.p50 - viaRedis.direct.p50)} ms at p50 (target ≤ 1 ms)`],
+  ['latency, --workers 2, connection routed to the holder', `p50 ${ms(viaWorkers.direct.p50)} ms, p99 ${ms(viaWorkers.direct.p99)} ms`, ''],
+  ['latency, --workers 2, connection held by the other worker (relayed)', `p50 ${ms(viaWorkers.relayed.p50)} ms, p99 ${ms(viaWorkers.relayed.p99)} ms`, `+${ms(viaWorkers.relayed.p50 - viaWorkers.direct.p50)} ms at p50`],
 ];
 console.log('\n| scenario | result | vs. baseline |\n|---|---|---|');
 for (const row of rows) console.log(`| ${row.join(' | ')} |`);

@@ -29,7 +29,9 @@ export interface ConnectionRouterOptions {
  * sessions go to whichever worker `pick` chooses.
  */
 export function routeConnections(options: ConnectionRouterOptions): Promise<net.Server> {
-  const server = net.createServer({ pauseOnConnect: true }, (socket) => peek(socket, options.pick));
+  // noDelay as an HTTP server would set it at accept: the option belongs to the socket, so the worker
+  // inherits it, and without it an answer written in two parts waits out the client's delayed ACK.
+  const server = net.createServer({ pauseOnConnect: true, noDelay: true }, (socket) => peek(socket, options.pick));
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port) : error),
