@@ -16,11 +16,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin/mcp-sse.js');
-const SESSIONS = Number(process.env.SESSIONS ?? 20);
-const CALLS = Number(process.env.CALLS ?? 300);
+// MCP_SSE_BIN: another build to compare with (e.g. a checkout of an older commit).
+const BIN = process.env.MCP_SSE_BIN ?? path.join(ROOT, 'bin/mcp-sse.js');
+const SESSIONS = Number(process.env.SESSIONS ?? 40);
+const CALLS = Number(process.env.CALLS ?? 500);
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const LATENCY_SAMPLES = Number(process.env.LATENCY_SAMPLES ?? 300);
+const WARMUP_CALLS = Number(process.env.WARMUP_CALLS ?? 100);
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 async function toolsDir() {
@@ -102,43 +104,67 @@ function rawConnection(baseUrl) {
   socket.on('error', (error) => waiting.splice(0).forEach((w) => w({ status: 0, body: String(error) })));
   return {
     post(pathAndQuery, body) {
-      const payload = Buffer.from(body);
-      socket.write(`POST ${pathAndQuery} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${payload.length}\r\n\r\n`);
-      socket.write(payload);
+      // One write per request: one syscall here, one read on the server.
+      socket.write(`POST ${pathAndQuery} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return new Promise((resolve) => waiting.push(resolve));
     },
     close: () => socket.destroy(),
   };
 }
 
+/** `GET /sse` written by hand on a socket of its own; calls `onEvent(text)` for each SSE event. */
+function rawEventStream(baseUrl, onEvent) {
+  const { hostname, port } = new URL(baseUrl);
+  const socket = net.connect(Number(port), hostname);
+  socket.setNoDelay(true);
+  socket.write(`GET /sse HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAccept: text/event-stream\r\n\r\n`);
+  let raw = Buffer.alloc(0);
+  let headDone = false;
+  let text = '';
+  socket.on('data', (chunk) => {
+    raw = raw.length ? Buffer.concat([raw, chunk]) : chunk;
+    if (!headDone) {
+      const end = raw.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      headDone = true;
+      raw = raw.subarray(end + 4);
+    }
+    // Chunked transfer encoding: <hex size>\r\n<data>\r\n ...
+    for (;;) {
+      const line = raw.indexOf('\r\n');
+      if (line < 0) break;
+      const size = parseInt(raw.toString('latin1', 0, line), 16);
+      if (raw.length < line + 2 + size + 2) break;
+      text += raw.toString('utf8', line + 2, line + 2 + size);
+      raw = raw.subarray(line + 2 + size + 2);
+    }
+    let cut;
+    while ((cut = text.indexOf('\n\n')) >= 0) {
+      onEvent(text.slice(0, cut));
+      text = text.slice(cut + 2);
+    }
+  });
+  return socket;
+}
+
 /** One legacy-SSE session: a GET stream parsed by hand, POSTs over `connection` (its own by default). */
 function openSession(streamBase, connection) {
   return new Promise((resolve, reject) => {
     const waiting = new Map();
-    let buffer = '';
     let endpoint;
-    const req = http.get(`${streamBase}/sse`, { agent: false }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buffer += chunk;
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const at = frame.indexOf('data: ');
-          if (at < 0) continue;
-          const data = frame.slice(at + 6);
-          if (frame.startsWith('event: endpoint')) {
-            endpoint = data;
-            connection ??= rawConnection(streamBase);
-            resolve(session);
-          } else {
-            const message = JSON.parse(data);
-            waiting.get(message.id)?.(message);
-            waiting.delete(message.id);
-          }
-        }
-      });
+    const req = rawEventStream(streamBase, (frame) => {
+      const at = frame.indexOf('data: ');
+      if (at < 0) return;
+      const data = frame.slice(at + 6);
+      if (frame.startsWith('event: endpoint')) {
+        endpoint = data;
+        connection ??= rawConnection(streamBase);
+        resolve(session);
+      } else {
+        const message = JSON.parse(data);
+        waiting.get(message.id)?.(message);
+        waiting.delete(message.id);
+      }
     });
     req.on('error', reject);
     let nextId = 0;
@@ -170,29 +196,55 @@ function openSession(streamBase, connection) {
   });
 }
 
-async function throughput(server) {
+/** The banner comes from worker 1: wait until every worker answers /healthz, so sessions spread over all. */
+async function untilWorkersReady(url, count) {
+  const seen = new Set();
+  while (seen.size < count) {
+    const body = await new Promise((resolve, reject) => {
+      http.get(`${url}/healthz`, { agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve(JSON.parse(text)));
+      }).on('error', reject);
+    });
+    seen.add(body.worker);
+    if (seen.size < count) await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function throughput(server, workers) {
+  if (workers > 1) await untilWorkersReady(server.url, workers);
   const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openSession(server.url)));
   await Promise.all(sessions.map((s) => s.initialize()));
+  const holders = {};
+  for (const s of sessions) {
+    const worker = await s.worker();
+    holders[worker] = (holders[worker] ?? 0) + 1;
+  }
   const run = (calls) =>
     Promise.all(sessions.map(async (s) => {
       for (let i = 0; i < calls; i++) await s.call('tools/call', { name: 'echo', arguments: { n: i } });
     }));
-  await run(30); // warm-up: JIT, connections
+  await run(WARMUP_CALLS); // JIT in every worker, connections
   const pids = processTree(server.pid);
   const serverBefore = cpuSeconds(pids);
+  const primaryBefore = cpuSeconds([server.pid]);
   const clientBefore = process.cpuUsage();
   const started = performance.now();
   await run(CALLS);
   const seconds = (performance.now() - started) / 1000;
   const serverCpu = cpuSeconds(pids) - serverBefore;
+  const primaryCpu = cpuSeconds([server.pid]) - primaryBefore;
   const client = process.cpuUsage(clientBefore);
   sessions.forEach((s) => s.close());
   const calls = SESSIONS * CALLS;
   return {
     callsPerSecond: calls / seconds,
     serverCpuUsPerCall: (serverCpu * 1e6) / calls,
+    primaryCpuUsPerCall: pids.length > 1 ? (primaryCpu * 1e6) / calls : 0,
     clientCpuUsPerCall: (client.user + client.system) / calls,
     processes: pids.length,
+    holders,
   };
 }
 
@@ -243,13 +295,13 @@ for (let round = 0; round < ROUNDS; round++) {
   const result = {};
   for (const setup of order) {
     const server = await startServer(dir, setup === 'two' ? ['--workers', '2'] : []);
-    result[setup] = await throughput(server);
+    result[setup] = await throughput(server, setup === 'two' ? 2 : 1);
     await server.stop();
   }
   rounds.push(result);
   console.log(
     `round ${round + 1}: 1 process ${result.one.callsPerSecond.toFixed(0)}/s (server ${result.one.serverCpuUsPerCall.toFixed(0)} µs CPU/call), ` +
-      `--workers 2 ${result.two.callsPerSecond.toFixed(0)}/s (server ${result.two.serverCpuUsPerCall.toFixed(0)} µs CPU/call), ` +
+      `--workers 2 ${result.two.callsPerSecond.toFixed(0)}/s (server ${result.two.serverCpuUsPerCall.toFixed(0)} µs CPU/call, primary ${result.two.primaryCpuUsPerCall.toFixed(1)}, sessions per worker ${JSON.stringify(result.two.holders)}), ` +
       `ratio ${(result.two.callsPerSecond / result.one.callsPerSecond).toFixed(2)}×; client ${result.one.clientCpuUsPerCall.toFixed(0)}/${result.two.clientCpuUsPerCall.toFixed(0)} µs CPU/call; load ${loadavg()[0].toFixed(1)}`,
   );
 }
@@ -268,6 +320,7 @@ redis.stop();
 
 // Relay between workers: a connection the primary pinned to worker B carrying POSTs for a session on A.
 const workers = await startServer(dir, ['--workers', '2']);
+await untilWorkersReady(workers.url, 2);
 const sessions = [];
 const byWorker = new Map();
 while (byWorker.size < 2 && sessions.length < 20) {
@@ -287,12 +340,18 @@ const med = (setup, key) => median(rounds.map((r) => r[setup][key]));
 const ratios = rounds.map((r) => r.two.callsPerSecond / r.one.callsPerSecond);
 const cpuRatio = med('two', 'serverCpuUsPerCall') / med('one', 'serverCpuUsPerCall');
 const ms = (x) => x.toFixed(2);
+const [s1, s2, c] = [med('one', 'serverCpuUsPerCall'), med('two', 'serverCpuUsPerCall'), med('one', 'clientCpuUsPerCall')];
+const projectedShared = 2 / (s2 + c) / Math.min(1 / s1, 2 / (s1 + c));
+const projectedAlone = 2 / s2 / (1 / s1);
 const rows = [
   ['tools/call throughput, 1 process', `${med('one', 'callsPerSecond').toFixed(0)} calls/s`, ''],
   ['tools/call throughput, --workers 2', `${med('two', 'callsPerSecond').toFixed(0)} calls/s`, `median ratio ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 1.6×)`],
   ['server CPU per call, 1 process', `${med('one', 'serverCpuUsPerCall').toFixed(0)} µs`, ''],
   ['server CPU per call, --workers 2 (primary + workers)', `${med('two', 'serverCpuUsPerCall').toFixed(0)} µs`, `${cpuRatio.toFixed(2)}× of one process`],
   ['client CPU per call', `${med('one', 'clientCpuUsPerCall').toFixed(0)} µs`, ''],
+  // What the CPU figures imply on 2 cores nobody else uses: one process is bound by one core.
+  ['projected ratio, 2 idle cores shared with this client', `${projectedShared.toFixed(2)}×`, 'from CPU per call, not measured'],
+  ['projected ratio, client on another machine', `${projectedAlone.toFixed(2)}×`, 'from CPU per call, not measured'],
   ['latency, session and POSTs on one instance', `p50 ${ms(viaRedis.direct.p50)} ms, p99 ${ms(viaRedis.direct.p99)} ms`, ''],
   ['latency, POSTs relayed through another instance (Redis)', `p50 ${ms(viaRedis.relayed.p50)} ms, p99 ${ms(viaRedis.relayed.p99)} ms`, `+${ms(viaRedis.relayed.p50 - viaRedis.direct.p50)} ms at p50 (target ≤ 1 ms)`],
   ['latency, --workers 2, connection routed to the holder', `p50 ${ms(viaWorkers.direct.p50)} ms, p99 ${ms(viaWorkers.direct.p99)} ms`, ''],
