@@ -5,6 +5,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, type LogFormat, type LogLevel } from '../logger.js';
 import { createServer, DEFAULTS, type McpSseServer } from '../server.js';
 import { printBanner } from './banner.js';
+import { inspectServedServer } from './inspect.js';
+import type { RunningInspector } from './inspector-launcher.js';
+import { writeServerState } from './server-state.js';
 
 export function parseInteger(name: string, min = 0) {
   return (value: string): number => {
@@ -46,6 +49,7 @@ export function serveCommand(): Command {
     .option('--session-timeout <ms>', 'close sessions idle this long', parseInteger('--session-timeout', 1), DEFAULTS.sessionTimeoutMs)
     .option('--max-body <bytes>', 'largest request body accepted', parseInteger('--max-body', 1), DEFAULTS.maxBodyBytes)
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running calls may finish', parseInteger('--shutdown-timeout'), DEFAULTS.shutdownTimeoutMs)
+    .option('--inspect', 'also start the MCP Inspector web UI, connected to this server, and stop it with the server')
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
     .addHelpText(
@@ -54,6 +58,7 @@ export function serveCommand(): Command {
 Examples:
   $ mcp-sse serve                      serve ./tools on http://127.0.0.1:8000
   $ mcp-sse serve ./tools --port 0     pick a free port
+  $ mcp-sse serve --inspect            and open the MCP Inspector connected to it
   $ mcp-sse serve --host 0.0.0.0 --auth-token "$TOKEN"
   $ mcp-sse serve --auth-issuer https://auth.example.com/ --public-url https://tools.example.com --auth-scopes tools.read
   $ mcp-sse serve --base-path /mcp-tools --public-url https://example.com/mcp-tools`,
@@ -109,15 +114,22 @@ Examples:
       }
       process.send?.({ mcpSse: 'ready' });
       printBanner(logger, server, { dir: path.relative(process.cwd(), path.resolve(dir)) || '.', watching: opts.watch, token: Boolean(opts.authToken) });
+      const firstWorker = !cluster.isWorker || process.env.MCP_SSE_WORKER_ID === '1';
+      const removeState = firstWorker ? writeServerState(server) : () => {};
+      let inspector: RunningInspector | undefined;
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) process.exit(1); // a second Ctrl-C means now
         stopping = true;
         logger.info(`${signal}: closing ${server.hub.sessions.size} session(s)`);
-        void server.close().then(() => process.exit(0));
+        void Promise.all([server.close(), inspector?.stop()]).then(() => {
+          removeState();
+          process.exit(0);
+        });
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      if (opts.inspect && firstWorker) inspector = await inspectServedServer(server, opts, logger);
     });
 }
 
