@@ -113,7 +113,7 @@ Examples:
         process.exit(1);
       }
       process.send?.({ mcpSse: 'ready' });
-      printBanner(logger, server, { dir: path.relative(process.cwd(), path.resolve(dir)) || '.', watching: opts.watch, token: Boolean(opts.authToken) });
+      printBanner(logger, server, { dir: path.relative(process.cwd(), path.resolve(dir)) || '.', watching: opts.watch, token: Boolean(opts.authToken), inspect: Boolean(opts.inspect) });
       const firstWorker = !cluster.isWorker || process.env.MCP_SSE_WORKER_ID === '1';
       const removeState = firstWorker ? writeServerState(server) : () => {};
       let inspector: RunningInspector | undefined;
