@@ -65,7 +65,7 @@ export async function launchInspector(
 /** `serve --inspect`: the Inspector lives as long as the server; failing to start it costs a warning only. */
 export async function inspectServedServer(
   server: { sseUrl: string },
-  opts: { authToken?: string; inspectVerbose?: boolean },
+  opts: { authToken?: string },
   logger: { raw(text: string): void; warn(message: string): void },
 ): Promise<RunningInspector | undefined> {
   try {
