@@ -31,10 +31,11 @@ export function describeFailure(error: unknown): string {
   const cause = err?.cause ?? findCause(message);
   if (cause?.code === 'ECONNREFUSED') return 'nothing is listening there (is `mcp-sse serve` running?)';
   if (cause?.code) return cause.code;
-  return message.replace(/^SSE error: /, '');
+  const detail = message.replace(/^SSE error: (TypeError: )?/, '');
+  return cause?.message && !detail.includes(cause.message) ? `${detail}: ${cause.message}` : detail;
 }
 
-function findCause(message: string): { code?: string } | undefined {
+function findCause(message: string): { code?: string; message?: string } | undefined {
   const code = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH)\b/.exec(message)?.[1];
   return code ? { code } : undefined;
 }

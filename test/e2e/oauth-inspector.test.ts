@@ -1,18 +1,9 @@
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, serve, type ServeHandle } from '../helpers/cli.js';
-import { createServer } from 'node:net';
 import { runInspectorCli } from '../helpers/inspector.js';
+import { freePort } from '../helpers/ports.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 let oauth: OAuth2Server;
 let server: ServeHandle;
