@@ -28,6 +28,9 @@ export function inspectCommand(): Command {
       } catch (error) {
         this.error(`error: ${(error as Error).message}`, { exitCode: 2 });
       }
+      if (!(await answers(endpoint.url))) {
+        process.stderr.write(`warning: nothing answers at ${endpoint.url} yet; once it does, press Connect in the Inspector\n`);
+      }
       process.stderr.write(`starting the MCP Inspector for ${endpoint.url} (the first run downloads it)…\n`);
       let inspector: RunningInspector | undefined;
       // Until it is up, exiting is enough: the launcher kills the Inspector's group on exit.
@@ -75,5 +78,16 @@ export async function inspectServedServer(
   } catch (error) {
     logger.warn((error as Error).message);
     return undefined;
+  }
+}
+
+/** Whether any HTTP server answers at the URL's origin (the Inspector itself only says "failed" later, in the page). */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/', url), { method: 'HEAD', signal: AbortSignal.timeout(3_000) });
+    await response.body?.cancel();
+    return true;
+  } catch {
+    return false;
   }
 }
