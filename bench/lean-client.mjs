@@ -26,7 +26,7 @@ function post(url, body, agent, headers = {}) {
 }
 
 /** Splits an SSE byte stream into `{ event, data }` frames. */
-function frameReader(onFrame) {
+function frameReader(onFrame, onComment) {
   let buffer = '';
   return (chunk) => {
     buffer += chunk;
@@ -34,7 +34,10 @@ function frameReader(onFrame) {
     while ((cut = buffer.indexOf('\n\n')) >= 0) {
       const frame = buffer.slice(0, cut);
       buffer = buffer.slice(cut + 2);
-      if (frame.startsWith(':')) continue; // keepalive comment
+      if (frame.startsWith(':')) {
+        onComment?.(); // keepalive
+        continue;
+      }
       let event = 'message';
       let data = '';
       for (const line of frame.split('\n')) {
@@ -57,6 +60,9 @@ export function openSseSession(base, { agent, postBase = base, onNotification } 
     let nextId = 0;
     const session = {
       transport: 'sse',
+      /** Keepalive comments seen, and whether the stream is still open. */
+      keepalives: 0,
+      open: true,
       async call(method, params) {
         const id = ++nextId;
         const answered = new Promise((r) => waiting.set(id, r));
@@ -85,7 +91,7 @@ export function openSseSession(base, { agent, postBase = base, onNotification } 
         waiting.get(message.id)(message);
         waiting.delete(message.id);
       } else onNotification?.(message);
-    });
+    }, () => session.keepalives++);
     const req = http.get(`${base}/sse`, { agent: false }, (res) => {
       if (res.statusCode !== 200) {
         reject(new Error(`GET /sse: ${res.statusCode}`));
@@ -94,6 +100,7 @@ export function openSseSession(base, { agent, postBase = base, onNotification } 
       }
       res.setEncoding('utf8');
       res.on('data', read);
+      res.on('close', () => (session.open = false));
     });
     req.on('error', reject);
   });

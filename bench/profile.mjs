@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Profiles one target under the throughput load: `node bench/profile.mjs [mcp-sse|sdk|node:http]
-// [sse|http] [sessions] [calls]`. Runs the server with `node --cpu-prof`, then prints the
+// [sse|http] [sessions] [calls]`; with 0 calls it profiles opening the sessions instead. Runs the server with `node --cpu-prof`, then prints the
 // functions with the most self time and the heaviest files. The .cpuprofile stays in
 // bench/profiles/ for Chrome DevTools.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
@@ -14,12 +14,19 @@ await mkdir(profiles, { recursive: true });
 const before = new Set(await readdir(profiles));
 const target = await startTarget(name, { dir: await toolsDir(), nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
 const agent = createAgent(256);
-const open = await Promise.all(Array.from({ length: Number(sessions) }, async () => {
-  const s = await openSession(transport, target.url, { agent });
-  await s.initialize();
-  return s;
+let started = performance.now();
+const open = [];
+let opening = 0;
+// 100 at a time, as the idle-sessions scenario opens them.
+await Promise.all(Array.from({ length: Math.min(100, Number(sessions)) }, async () => {
+  while (opening++ < Number(sessions)) {
+    const s = await openSession(transport, target.url, { agent });
+    open.push(s);
+    await s.initialize();
+  }
 }));
-const started = performance.now();
+if (Number(calls) === 0) console.log(`opened ${sessions} sessions in ${(performance.now() - started).toFixed(0)} ms`);
+started = performance.now();
 await Promise.all(open.map(async (s) => {
   for (let i = 0; i < Number(calls); i++) await s.call('tools/call', { name: 'echo', arguments: { n: i } });
 }));

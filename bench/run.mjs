@@ -63,6 +63,7 @@ async function throughputRun(target, transport, sessionCount, callsEach) {
   const sessions = await openInitialized(transport, target.url, sessionCount);
   const samples = new Float64Array(sessionCount * callsEach);
   let k = 0;
+  const cpuBefore = target.cpuMs();
   const started = performance.now();
   await Promise.all(
     sessions.map(async (s) => {
@@ -75,45 +76,49 @@ async function throughputRun(target, transport, sessionCount, callsEach) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuUs = ((target.cpuMs() - cpuBefore) * 1000) / samples.length;
   sessions.forEach((s) => s.close());
   samples.sort();
-  return { rate: samples.length / seconds, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
+  return { rate: samples.length / seconds, p50: percentile(samples, 0.5), p99: percentile(samples, 0.99), cpuUs };
 }
 
 async function throughput() {
   const dir = await toolsDir();
   const shapes = [1, 20, 200].map((n) => ({ sessions: n, calls: Math.max(10, Math.round(CALLS_TOTAL / n / (n === 1 ? 2 : 1))) }));
-  const results = {}; // transport → shape → target → best of rounds
-  for (const name of TARGETS) {
-    const target = await startTarget(name, { dir });
-    try {
-      for (const transport of TRANSPORTS) {
-        await throughputRun(target, transport, 20, 50); // warm-up: JIT, pools
-        for (const shape of shapes) {
-          for (let round = 0; round < ROUNDS; round++) {
+  const results = {}; // transport/sessions → target → best of rounds
+  // All three servers up at once (idle ones cost nothing), runs interleaved, so that drift in the
+  // machine's load hits every target alike.
+  const targets = await Promise.all(TARGETS.map((name) => startTarget(name, { dir })));
+  try {
+    for (const transport of TRANSPORTS) {
+      for (const target of targets) await throughputRun(target, transport, 20, 100); // warm-up: JIT, pools
+      for (const shape of shapes) {
+        for (let round = 0; round < ROUNDS; round++) {
+          for (const target of targets) {
             const r = await throughputRun(target, transport, shape.sessions, shape.calls);
-            const key = `${transport}/${shape.sessions}`;
-            const best = ((results[key] ??= {})[name] ??= r);
-            if (r.rate > best.rate) results[key][name] = r;
+            const cell = (results[`${transport}/${shape.sessions}`] ??= {});
+            const best = cell[target.name];
+            if (!best || r.rate > best.rate) cell[target.name] = { ...r, cpuUs: Math.min(r.cpuUs, best?.cpuUs ?? Infinity) };
+            else best.cpuUs = Math.min(best.cpuUs, r.cpuUs);
           }
         }
       }
-    } finally {
-      await target.stop();
     }
+  } finally {
+    await Promise.all(targets.map((t) => t.stop()));
   }
   out('### (1) tools/call throughput and latency');
   out();
-  out(`Each session sends its calls one after another; best of ${ROUNDS} round(s) per cell. Latency: POST sent → answer received.`);
+  out(`Each session sends its calls one after another; best of ${ROUNDS} round(s) per cell. Latency: POST sent → answer received. Server CPU: user + system time of the server process per call (10 ms ticks), least of the rounds.`);
   out();
-  out('| transport | sessions × calls | mcp-sse calls/s | SDK calls/s | node:http calls/s | vs node:http | vs SDK | p50 / p99 ms: mcp-sse | SDK | node:http |');
-  out('|---|---|---|---|---|---|---|---|---|---|');
+  out('| transport | sessions × calls | mcp-sse calls/s | SDK calls/s | node:http calls/s | vs node:http | vs SDK | p50 / p99 ms: mcp-sse | SDK | node:http | server CPU µs/call: mcp-sse | SDK | node:http |');
+  out('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const transport of TRANSPORTS) {
     for (const shape of shapes) {
       const row = results[`${transport}/${shape.sessions}`];
       const [m, s, p] = TARGETS.map((t) => row[t]);
       const lat = (r) => `${fmt(r.p50, 2)} / ${fmt(r.p99, 2)}`;
-      out(`| ${transport === 'sse' ? '/sse' : '/mcp'} | ${shape.sessions} × ${shape.calls} | ${fmt(m.rate)} | ${fmt(s.rate)} | ${fmt(p.rate)} | ${ratio(m.rate, p.rate)} | ${ratio(m.rate, s.rate)} | ${lat(m)} | ${lat(s)} | ${lat(p)} |`);
+      out(`| ${transport === 'sse' ? '/sse' : '/mcp'} | ${shape.sessions} × ${shape.calls} | ${fmt(m.rate)} | ${fmt(s.rate)} | ${fmt(p.rate)} | ${ratio(m.rate, p.rate)} | ${ratio(m.rate, s.rate)} | ${lat(m)} | ${lat(s)} | ${lat(p)} | ${fmt(m.cpuUs)} | ${fmt(s.cpuUs)} | ${fmt(p.cpuUs)} |`);
     }
   }
   out();
@@ -121,53 +126,72 @@ async function throughput() {
 
 // (2) idle initialized sessions -------------------------------------------------------------------
 
+async function idleRun(name, dir, counts, keepaliveMs) {
+  const target = await startTarget(name, { dir, keepaliveMs });
+  const held = [];
+  try {
+    await sleep(500);
+    const r = { base: target.rss(), open: {}, rss: {} };
+    for (const total of counts) {
+      const started = performance.now();
+      const cpuBefore = target.cpuMs();
+      held.push(
+        ...(await pool(total - held.length, 100, async () => {
+          const session = await openSseSession(target.url, { agent });
+          await session.initialize();
+          return session;
+        })),
+      );
+      r.open[total] = performance.now() - started;
+      r.cpu = { ...r.cpu, [total]: target.cpuMs() - cpuBefore };
+      await sleep(1000);
+      r.rss[total] = target.rss();
+    }
+    if (counts.includes(10_000)) {
+      // Hold them past a few keepalive periods: every stream must still be open and ticking.
+      const ticks = held.map((s) => s.keepalives);
+      await sleep(keepaliveMs * 2.5);
+      r.alive = held.filter((s) => s.open).length;
+      r.ticking = held.filter((s, i) => s.keepalives > ticks[i]).length;
+      r.answering = (await Promise.all(held.slice(-20).map((s) => s.call('ping', {})))).every((a) => a?.result);
+    }
+    return r;
+  } finally {
+    held.forEach((s) => s.close());
+    await target.stop();
+  }
+}
+
 async function idle() {
   const dir = await toolsDir();
-  const counts = QUICK ? [1000, 2000] : [1000, 2000, 10_000];
   const keepaliveMs = 1000;
   const results = {};
-  for (const name of TARGETS) {
-    const target = await startTarget(name, { dir, keepaliveMs });
-    const held = [];
-    try {
-      await sleep(500);
-      const r = { base: target.rss(), open: {}, rss: {} };
-      for (const total of counts) {
-        const started = performance.now();
-        held.push(
-          ...(await pool(total - held.length, 100, async () => {
-            const session = await openSseSession(target.url, { agent });
-            await session.initialize();
-            return session;
-          })),
-        );
-        r.open[total] = performance.now() - started;
-        await sleep(1000);
-        r.rss[total] = target.rss();
-      }
-      if (!QUICK) {
-        // Hold them past a few keepalive periods: every stream must still be open.
-        await sleep(keepaliveMs * 2.5);
-        const probe = await Promise.all(held.slice(0, 5).map((s) => s.call('ping', {})));
-        r.alive = probe.every((a) => a?.result);
-      }
-      results[name] = r;
-    } finally {
-      held.forEach((s) => s.close());
-      await target.stop();
-    }
+  // Fresh servers, targets interleaved; the first round of the full run goes on to 10,000.
+  for (let round = 0; round < ROUNDS; round++) {
+    const counts = round === 0 && !QUICK ? [1000, 2000, 10_000] : [1000, 2000];
+    for (const name of TARGETS) (results[name] ??= []).push(await idleRun(name, dir, counts, keepaliveMs));
   }
+  const [m, s, p] = TARGETS.map((t) => {
+    const runs = results[t];
+    return {
+      ...runs[0],
+      open: { 1000: Math.min(...runs.map((r) => r.open[1000])), 2000: Math.min(...runs.map((r) => r.open[2000])), 10_000: runs[0].open[10_000] },
+      cpu: { 1000: Math.min(...runs.map((r) => r.cpu[1000])), 2000: Math.min(...runs.map((r) => r.cpu[2000])) },
+      perSession: runs.reduce((sum, r) => sum + (r.rss[2000] - r.rss[1000]) / 1000, 0) / runs.length,
+    };
+  });
   const kb = (bytes) => fmt(bytes / 1024, 1);
-  const perSecondThousand = (r) => (r.rss[2000] - r.rss[1000]) / 1000;
-  const [m, s, p] = TARGETS.map((t) => results[t]);
+  const perSecondThousand = (r) => r.perSession;
   out('### (2) idle initialized SSE sessions');
   out();
-  out(`Fresh server per target, keepalive every ${keepaliveMs} ms, 100 sessions opened at a time (GET /sse, initialize, notifications/initialized). RSS of the server process from /proc.`);
+  out(`Fresh server per target and round, keepalive every ${keepaliveMs} ms, 100 sessions opened at a time (GET /sse, initialize, notifications/initialized). RSS of the server process from /proc. Open times: best of ${ROUNDS} round(s); RSS per session: their mean.`);
   out();
   out('| measure | mcp-sse | SDK | node:http | vs node:http | vs SDK |');
   out('|---|---|---|---|---|---|');
   out(`| open + initialize the first 1,000 (ms) | ${fmt(m.open[1000])} | ${fmt(s.open[1000])} | ${fmt(p.open[1000])} | ${ratio(m.open[1000], p.open[1000])} | ${ratio(m.open[1000], s.open[1000])} |`);
   out(`| open + initialize the second 1,000 (ms) | ${fmt(m.open[2000])} | ${fmt(s.open[2000])} | ${fmt(p.open[2000])} | ${ratio(m.open[2000], p.open[2000])} | ${ratio(m.open[2000], s.open[2000])} |`);
+  out(`| server CPU for the first 1,000 (ms) | ${fmt(m.cpu[1000])} | ${fmt(s.cpu[1000])} | ${fmt(p.cpu[1000])} | ${ratio(m.cpu[1000], p.cpu[1000])} | ${ratio(m.cpu[1000], s.cpu[1000])} |`);
+  out(`| server CPU for the second 1,000 (ms) | ${fmt(m.cpu[2000])} | ${fmt(s.cpu[2000])} | ${fmt(p.cpu[2000])} | ${ratio(m.cpu[2000], p.cpu[2000])} | ${ratio(m.cpu[2000], s.cpu[2000])} |`);
   out(`| RSS per session, second 1,000 (KB) | ${kb(perSecondThousand(m))} | ${kb(perSecondThousand(s))} | ${kb(perSecondThousand(p))} | ${ratio(perSecondThousand(m), perSecondThousand(p))} | ${ratio(perSecondThousand(m), perSecondThousand(s))} |`);
   out(`| RSS idle, no session (MB) | ${fmt(m.base / 2 ** 20, 1)} | ${fmt(s.base / 2 ** 20, 1)} | ${fmt(p.base / 2 ** 20, 1)} | | |`);
   if (!QUICK) {
@@ -175,7 +199,8 @@ async function idle() {
     out(`| open + initialize 2,001st–10,000th (ms) | ${fmt(m.open[10_000])} | ${fmt(s.open[10_000])} | ${fmt(p.open[10_000])} | ${ratio(m.open[10_000], p.open[10_000])} | ${ratio(m.open[10_000], s.open[10_000])} |`);
     out(`| RSS with 10,000 held (MB) | ${fmt(m.rss[10_000] / 2 ** 20, 1)} | ${fmt(s.rss[10_000] / 2 ** 20, 1)} | ${fmt(p.rss[10_000] / 2 ** 20, 1)} | | |`);
     out(`| RSS per session over 10,000 (KB) | ${kb(per10k(m))} | ${kb(per10k(s))} | ${kb(per10k(p))} | ${ratio(per10k(m), per10k(p))} | ${ratio(per10k(m), per10k(s))} |`);
-    out(`| 10,000 streams still answering after ${(keepaliveMs * 2.5) / 1000} s | ${m.alive ? 'yes' : 'NO'} | ${s.alive ? 'yes' : 'NO'} | ${p.alive ? 'yes' : 'NO'} | | |`);
+    const alive = (r) => `${r.alive} open, ${r.ticking} got keepalives${r.answering ? '' : '; NOT answering'}`;
+    out(`| of 10,000 streams, ${(keepaliveMs * 2.5) / 1000} s later | ${alive(m)} | ${alive(s)} | ${alive(p)} | | |`);
   }
   out();
 }

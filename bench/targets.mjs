@@ -49,6 +49,13 @@ export function rssOf(pid) {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
 }
 
+/** CPU time (user + system, all threads) a process has used, in ms, from /proc (Linux). */
+export function cpuMsOf(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
 /**
  * Spawns a target on a free port and resolves once /readyz answers 200, with the time that took.
  * `options.dir` is mcp-sse's tools folder; `options.tools` how many tools the SDK baseline registers.
@@ -81,6 +88,7 @@ export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, 
     pid: child.pid,
     readyMs,
     rss: () => rssOf(child.pid),
+    cpuMs: () => cpuMsOf(child.pid),
     stderr: () => stderr,
     stop: () =>
       new Promise((resolve) => {
