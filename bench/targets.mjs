@@ -82,11 +82,14 @@ export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, 
     throw new Error(`${error.message}\n${stderr}`);
   });
   const readyMs = performance.now() - started;
+  const readyCpuMs = cpuMsOf(child.pid);
   return {
     name,
     url,
     pid: child.pid,
     readyMs,
+    /** CPU the process used until it was ready: steadier than `readyMs` on a loaded machine. */
+    readyCpuMs,
     rss: () => rssOf(child.pid),
     cpuMs: () => cpuMsOf(child.pid),
     stderr: () => stderr,
