@@ -86,7 +86,11 @@ export async function startInspector(options: InspectorOptions): Promise<Running
     process.removeListener('exit', killGroupNow);
     rmSync(dir, { recursive: true, force: true });
   });
-  const killGroupNow = () => killGroup(child, 'SIGKILL');
+  // The process may exit while the Inspector starts (Ctrl-C) or runs; it must not outlive it.
+  const killGroupNow = () => {
+    killGroup(child, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', killGroupNow);
 
   const stop = async () => {
