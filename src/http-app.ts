@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { identityOf, type Authenticator } from './auth/authenticator.js';
 import { missingToolScopes } from './auth/tool-scopes.js';
+import { announcedBase } from './forwarded.js';
 import { sendRpcError } from './http-body.js';
 import type { Registry } from './registry.js';
 import { createRequestGuard, type GuardOptions } from './request-guard.js';
@@ -17,6 +18,8 @@ export interface HttpAppOptions extends GuardOptions {
   hub: SessionHub;
   registry: Registry;
   basePath: string;
+  /** Honour X-Forwarded-Proto/Host/Prefix in the URLs we announce. */
+  trustProxy: boolean;
   cors: boolean;
   keepaliveMs: number;
   maxBodyBytes: number;
@@ -68,7 +71,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     : undefined;
   const sse = createSseRoutes({
     hub: options.hub,
-    messagesPath: `${options.basePath}/messages`,
+    messagesPath: (req) => `${announcedBase(req, options)}/messages`,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes,
@@ -142,7 +145,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   app.use(options.basePath || '/', router);
   app.use((req, res) => {
-    res.status(404).json({ error: `Not found: ${req.method} ${req.path}. MCP endpoints are ${options.basePath}/sse and ${options.basePath}/mcp` });
+    const base = announcedBase(req, options);
+    res.status(404).json({ error: `Not found: ${req.method} ${req.path}. MCP endpoints are ${base}/sse and ${base}/mcp` });
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
     const status = (error as { status?: number }).status;

@@ -10,6 +10,7 @@ import type { SessionDirectory } from './scale/session-directory.js';
 import { hostname } from 'node:os';
 import { compileDefinition, findDefinitions } from './definitions.js';
 import { createHttpApp } from './http-app.js';
+import { applyHttpTimeouts } from './http-timeouts.js';
 import type { FileLoad } from './loader.js';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from './logger.js';
 import type { ServerInfo } from './mcp-methods.js';
@@ -42,6 +43,8 @@ export interface ServerOptions {
   basePath?: string;
   /** The URL clients reach the server at, when it differs from where it listens. */
   publicUrl?: string;
+  /** Honour X-Forwarded-Proto/Host/Prefix from the proxy in front in the URLs announced to clients. */
+  trustProxy?: boolean;
   keepaliveMs?: number;
   maxSessions?: number;
   sessionTimeoutMs?: number;
@@ -159,6 +162,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     hub,
     registry,
     basePath,
+    trustProxy: options.trustProxy ?? false,
     cors: options.cors ?? false,
     allowedOrigins: options.allowedOrigins ?? [],
     allowedHosts: defaultAllowedHosts(host, options.allowedHosts ?? []),
@@ -173,9 +177,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   });
 
   const httpServer = createHttpServer(app);
-  // Above the 60 s idle timeout of common load balancers, so they close idle connections first.
-  httpServer.keepAliveTimeout = 65_000;
-  httpServer.headersTimeout = 66_000;
+  applyHttpTimeouts(httpServer);
   const sockets = new Set<Socket>();
   httpServer.on('connection', (socket) => {
     sockets.add(socket);

@@ -41,6 +41,7 @@ export function serveCommand(): Command {
     .option('--cors', 'answer CORS preflights for allowed origins, exposing Mcp-Session-Id', false)
     .option('--base-path <path>', 'serve every route under this path prefix (behind a proxy)')
     .option('--public-url <url>', 'the URL clients use to reach this server, when a proxy sits in front')
+    .option('--trust-proxy', 'use X-Forwarded-Proto/Host/Prefix from the proxy in front in announced URLs', false)
     .option('--keepalive <ms>', 'interval of keepalive comments on SSE streams; 0 disables', parseInteger('--keepalive'), DEFAULTS.keepaliveMs)
     .option('--max-sessions <n>', 'sessions held at once before new ones get 503', parseInteger('--max-sessions', 1), DEFAULTS.maxSessions)
     .option('--session-timeout <ms>', 'close sessions idle this long', parseInteger('--session-timeout', 1), DEFAULTS.sessionTimeoutMs)
@@ -97,6 +98,7 @@ Examples:
           cors: opts.cors,
           basePath: opts.basePath,
           publicUrl: opts.publicUrl,
+          trustProxy: opts.trustProxy,
           keepaliveMs: opts.keepalive,
           maxSessions: opts.maxSessions,
           sessionTimeoutMs: opts.sessionTimeout,
