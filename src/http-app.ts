@@ -24,6 +24,7 @@ export interface HttpAppOptions extends GuardOptions {
   keepaliveMs: number;
   maxBodyBytes: number;
   maxBufferedBytes: number;
+  writeTimeoutMs: number;
   info: { name: string; version: string };
   isReady(): boolean;
   onError(error: unknown, where: string): void;
@@ -83,6 +84,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     hub: options.hub,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    maxBufferedBytes: options.maxBufferedBytes,
+    writeTimeoutMs: options.writeTimeoutMs,
+    onSlowConsumer: options.onSlowConsumer,
     admit,
     directory: options.directory,
   });

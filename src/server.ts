@@ -51,6 +51,8 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** Bytes queued for a client that stopped reading before its session is dropped. */
   maxBufferedBytes?: number;
+  /** How long a Streamable HTTP response may wait for a client that stopped reading before its session is dropped. */
+  writeTimeoutMs?: number;
   /** How long `close()` lets running calls finish before cutting connections. */
   shutdownTimeoutMs?: number;
   /** OAuth 2.1 resource server: JWT access tokens from this issuer. */
@@ -86,6 +88,7 @@ export const DEFAULTS = {
   sessionTimeoutMs: 30 * 60_000,
   maxBodyBytes: 4 * 1024 * 1024,
   maxBufferedBytes: 8 * 1024 * 1024,
+  writeTimeoutMs: 30_000,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -170,6 +173,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
     info,
     isReady: () => ready,
     onError,

@@ -46,6 +46,7 @@ export function serveCommand(): Command {
     .option('--max-sessions <n>', 'sessions held at once before new ones get 503', parseInteger('--max-sessions', 1), DEFAULTS.maxSessions)
     .option('--session-timeout <ms>', 'close sessions idle this long', parseInteger('--session-timeout', 1), DEFAULTS.sessionTimeoutMs)
     .option('--max-body <bytes>', 'largest request body accepted', parseInteger('--max-body', 1), DEFAULTS.maxBodyBytes)
+    .option('--write-timeout <ms>', 'drop a Streamable HTTP session whose client has not read for this long', parseInteger('--write-timeout', 1), DEFAULTS.writeTimeoutMs)
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running calls may finish', parseInteger('--shutdown-timeout'), DEFAULTS.shutdownTimeoutMs)
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
@@ -104,6 +105,7 @@ Examples:
           sessionTimeoutMs: opts.sessionTimeout,
           maxBodyBytes: opts.maxBody,
           shutdownTimeoutMs: opts.shutdownTimeout,
+          writeTimeoutMs: opts.writeTimeout,
         });
       } catch (error) {
         logger.error((error as Error).message);
