@@ -18,6 +18,7 @@ import type { Registry } from './registry.js';
 import { createCore } from './core.js';
 import { defaultAllowedHosts, isLoopback } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
+import { AbortReason } from './session.js';
 import { FolderWatcher } from './watch.js';
 import { packageVersion } from './version.js';
 
@@ -238,10 +239,16 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       httpServer.close();
       const grace = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
       const deadline = Date.now() + grace;
-      // Let running calls finish (up to the grace period) before their streams close.
-      while ([...hub.sessions.values()].some((s) => s.inflight.size > 0) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const running = () => [...hub.sessions.values()].some((s) => s.inflight.size > 0);
+      const settle = async (until: number) => {
+        while (running() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      // Let running calls finish (up to the grace period) before their streams close; calls still
+      // running then are aborted and answered with an error, so clients are not left waiting.
+      await settle(deadline);
+      const reason = new AbortReason('disconnected', 'the server is shutting down');
+      for (const session of hub.sessions.values()) for (const call of session.inflight.values()) call.abort(reason);
+      await settle(Date.now() + 1000);
       await stop();
       await directory?.close();
       relayServer?.close();
