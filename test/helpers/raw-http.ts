@@ -45,8 +45,8 @@ export interface RawSse {
   endpoint: string;
   /** Everything received on the stream so far. */
   text(): string;
-  /** Resolves when the received text matches `pattern` (or rejects after `timeoutMs`). */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** Resolves when the text received after offset `from` matches `pattern` (or rejects after `timeoutMs`). */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
   /** Resolves when the server ended the stream. */
   ended: Promise<void>;
   res: http.IncomingMessage;
@@ -65,10 +65,10 @@ export function openRawSse(url: string, headers: Record<string, string> = {}): P
         for (const wake of waiters) wake();
       });
       const ended = new Promise<void>((done) => res.once('close', () => done()));
-      const waitFor = (pattern: RegExp, timeoutMs = 10_000) =>
+      const waitFor = (pattern: RegExp, timeoutMs = 10_000, from = 0) =>
         new Promise<RegExpMatchArray>((ok, fail) => {
           const check = () => {
-            const match = text.match(pattern);
+            const match = text.slice(from).match(pattern);
             if (match) {
               cleanup();
               ok(match);
