@@ -38,6 +38,12 @@ export interface HttpAppOptions extends GuardOptions {
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
 const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'];
 
+/** Resident set and live JS heap, in MB: what an operator watches for leaks. */
+function memoryMb() {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) };
+}
+
 /** Routes on one port: both transports, health and readiness, under an optional base path. */
 export function createHttpApp(options: HttpAppOptions): express.Express {
   const started = Date.now();
@@ -130,6 +136,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       ...(process.env.MCP_SSE_WORKER_ID && { worker: Number(process.env.MCP_SSE_WORKER_ID) }),
       errors: registry.errors,
       uptime: Math.round((Date.now() - started) / 1000),
+      memory: memoryMb(),
     });
   });
   router.get('/readyz', (_req, res) => {

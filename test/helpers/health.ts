@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 export interface Health {
   status: string;
   sessions: { total: number; sse: number; http: number };
+  memory: { rss: number; heapUsed: number };
   [key: string]: unknown;
 }
 
