@@ -17,6 +17,12 @@ export function isLoopback(host: string): boolean {
   return bare === 'localhost' || bare === '::1' || bare.startsWith('127.');
 }
 
+/** What to tell an operator who exposed the server beyond this machine with nothing guarding it. */
+export function exposureWarning(bindHost: string, authenticated: boolean): string | undefined {
+  if (isLoopback(bindHost) || authenticated) return undefined;
+  return `listening on ${bindHost} without --auth-token: anyone who can reach this port can call your tools`;
+}
+
 export function defaultAllowedHosts(bindHost: string, extra: string[]): string[] | undefined {
   if (!isLoopback(bindHost)) return extra.length ? extra : undefined;
   return [...LOOPBACK_HOSTS, ...extra];

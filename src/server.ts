@@ -16,7 +16,7 @@ import { createLogger, type LogFormat, type Logger, type LogLevel } from './logg
 import type { ServerInfo } from './mcp-methods.js';
 import type { Registry } from './registry.js';
 import { createCore } from './core.js';
-import { defaultAllowedHosts, isLoopback } from './request-guard.js';
+import { defaultAllowedHosts, exposureWarning } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
 import { AbortReason } from './session.js';
 import { FolderWatcher } from './watch.js';
@@ -228,9 +228,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     relayUrl ||= `http://${relayHost}:${port}`;
     await directory.announce();
   }
-  if (!isLoopback(host) && !options.authToken && !authenticator) {
-    logger.warn(`listening on ${host} without --auth-token: anyone who can reach this port can call your tools`);
-  }
+  const exposed = exposureWarning(host, Boolean(options.authToken || authenticator));
+  if (exposed) logger.warn(exposed);
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serve, type ServeHandle } from '../helpers/cli.js';
+import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
 import { health, waitForHealth } from '../helpers/health.js';
 import { openRawSse, rawRequest } from '../helpers/raw-http.js';
@@ -46,6 +46,22 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await removeDir(dir);
+});
+
+describe('defaults', () => {
+  it('serve --help shows the production defaults and the proxy options', async () => {
+    const { code, output } = await runToEnd(['serve', '--help']);
+    expect(code).toBe(0);
+    for (const line of [
+      /--keepalive <ms>.*\(default: 15000\)/,
+      /--max-sessions <n>.*\(default: 10000\)/,
+      /--session-timeout <ms>.*\(default: 1800000\)/,
+      /--max-body <bytes>.*\(default: 4194304\)/,
+      /--shutdown-timeout <ms>.*\(default: 10000\)/,
+      /--write-timeout <ms>.*\(default: 30000\)/,
+      /--trust-proxy/,
+    ]) expect(output.replace(/\n\s+/g, ' ')).toMatch(line);
+  });
 });
 
 describe('request body limit', () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRequestGuard, defaultAllowedHosts, isLoopback, tokenMatcher } from '../../src/request-guard.js';
+import { createRequestGuard, defaultAllowedHosts, exposureWarning, isLoopback, tokenMatcher } from '../../src/request-guard.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 describe('tokenMatcher', () => {
@@ -41,6 +41,17 @@ describe('isLoopback / defaultAllowedHosts', () => {
   it('checks only --allowed-hosts on another bind, and nothing when none are given', () => {
     expect(defaultAllowedHosts('0.0.0.0', [])).toBeUndefined();
     expect(defaultAllowedHosts('0.0.0.0', ['mcp.example.com'])).toEqual(['mcp.example.com']);
+  });
+});
+
+describe('exposureWarning', () => {
+  // The e2e tests may bind loopback only, so the decision is tested here and its printing there.
+  it('warns about a non-loopback bind without authentication, and only then', () => {
+    expect(exposureWarning('0.0.0.0', false)).toBe('listening on 0.0.0.0 without --auth-token: anyone who can reach this port can call your tools');
+    expect(exposureWarning('10.1.2.3', false)).toMatch(/^listening on 10\.1\.2\.3 without --auth-token/);
+    expect(exposureWarning('0.0.0.0', true)).toBeUndefined();
+    expect(exposureWarning('127.0.0.1', false)).toBeUndefined();
+    expect(exposureWarning('::1', false)).toBeUndefined();
   });
 });
 
