@@ -196,9 +196,11 @@ describe('soak: abandoned sessions, killed clients, malformed requests', () => {
     );
     expect(server.child.exitCode).toBeNull();
     expect((await health(server.url)).status).toBe('ok');
-    // What is still referenced once the garbage is gone: a leak of even a few hundred bytes per
-    // session or request would show here (2,000 sessions, 10,000 requests).
-    expect(heapEnd).toBeLessThanOrEqual(heapStart + 5);
+    // What is still referenced once the garbage is gone. The first round also warms caches (JIT
+    // feedback, lazily built tables), so the second, identical round is the leak check: a few
+    // hundred bytes kept per session or request would show as several MB.
+    expect(heapEnd).toBeLessThanOrEqual(heapRound1 + 4);
+    expect(heapEnd).toBeLessThanOrEqual(heapStart + 10);
     // V8 keeps the heap it grew to rather than handing it back at once, so RSS settles on a
     // plateau above the start; a leak would climb again in the second, identical round.
     expect(rssEnd).toBeLessThan(rssRound1 + 30);
