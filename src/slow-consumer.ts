@@ -8,7 +8,8 @@ export interface StuckLimits {
 }
 
 /**
- * Cuts a response whose client stopped reading: once more than `maxBytes` wait in its buffer, or
+ * Cuts a response whose client stopped reading: once more than `maxBytes` wait in its buffer when
+ * more is written, or
  * the socket has not drained for `stallMs`. A stuck client then costs its session, never the
  * process's memory. For responses written by code we do not own: the SDK's Streamable HTTP
  * transport writes through a web stream that waits for 'drain', so its backlog piles up where
@@ -24,8 +25,10 @@ export function capBuffered(res: ServerResponse, limits: StuckLimits, onStuck: (
   };
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   res.write = ((...args: unknown[]) => {
+    // What already waited counts, not this chunk: one large result to a reading client is fine.
+    const backlog = res.writableLength;
     const ok = write(...args);
-    if (res.writableLength > limits.maxBytes) cut();
+    if (backlog > limits.maxBytes) cut();
     else if (!ok && !stall) {
       stall = setTimeout(cut, limits.stallMs).unref();
       res.once('drain', () => {

@@ -201,6 +201,20 @@ describe('slow consumers', () => {
     await server?.stop();
   });
 
+  it.each(TRANSPORTS)('delivers a 9 MB result (more than the 8 MB cap) to a client that reads, over %s', async (transport) => {
+    const c = await connect(server.url, transport);
+    const result = await c.client.callTool({ name: 'big', arguments: { bytes: 9_000_000 } });
+    expect((result.content as Array<{ text: string }>)[0]!.text.length).toBe(9_000_000);
+    expect((await c.client.callTool({ name: 'echo', arguments: { text: 'after' } })).content).toEqual([{ type: 'text', text: '5' }]);
+    const id = (c.client.transport as { sessionId?: string }).sessionId;
+    await c.close();
+    expect(server.output()).not.toMatch(/stopped reading/);
+    // The SDK client sends no DELETE: end the session the way a well-behaved client would.
+    if (transport === 'http') {
+      await rawRequest(server.mcpUrl, { method: 'DELETE', headers: { 'mcp-session-id': id!, 'mcp-protocol-version': '2025-06-18' } });
+    }
+  });
+
   it('drops a legacy SSE session that stopped reading, not the process', async () => {
     const sse = await openRawSse(server.sseUrl);
     sse.res.pause();
@@ -211,7 +225,7 @@ describe('slow consumers', () => {
       expect([202, 404]).toContain(res.status);
     }
     await server.waitFor(/session \S+ stopped reading; dropped it/, { from });
-    await waitForHealth(server.url, (h) => h.sessions.total === 0);
+    await waitForHealth(server.url, (h) => h.sessions.sse === 0);
     const c = await connect(server.url, 'sse');
     expect((await c.client.callTool({ name: 'echo', arguments: { text: 'still here' } })).content).toEqual([{ type: 'text', text: '10' }]);
     await c.close();
@@ -219,6 +233,7 @@ describe('slow consumers', () => {
   });
 
   it('drops a Streamable HTTP session whose call response is not read for --write-timeout', async () => {
+    const before = (await health(server.url)).sessions.http;
     const init = await rawRequest(server.mcpUrl, { method: 'POST', headers: JSON_HEADERS, body: INIT });
     const sessionId = init.headers['mcp-session-id'] as string;
     const headers = { ...JSON_HEADERS, 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-06-18' };
@@ -228,7 +243,7 @@ describe('slow consumers', () => {
     const req = http.request(server.mcpUrl, { method: 'POST', headers, agent: false }, (res) => res.pause());
     req.end(call(1, 'chatty', { count: 200, bytes: 200_000 }));
     await server.waitFor(new RegExp(`session ${sessionId} stopped reading; dropped it`), { from });
-    await waitForHealth(server.url, (h) => h.sessions.total === 0);
+    await waitForHealth(server.url, (h) => h.sessions.http === before);
     req.destroy();
     const c = await connect(server.url, 'http');
     expect((await c.client.listTools()).tools.length).toBe(4);
