@@ -59,11 +59,15 @@ export class SessionHub implements SessionHost {
     this.options.onError(error, where);
   }
 
-  /** Idle means: no open stream, nothing in flight, and no message for the whole timeout. */
+  /**
+   * Idle means: nothing in flight and no message from the client for the whole timeout. An open
+   * stream does not count: a client that vanished without a FIN leaves one open forever, and a
+   * legacy SSE session always has one.
+   */
   private reap(): void {
     const cutoff = Date.now() - this.options.sessionTimeoutMs;
     for (const session of this.sessions.values()) {
-      if (session.openStreams === 0 && session.inflight.size === 0 && session.lastActivity < cutoff) {
+      if (session.inflight.size === 0 && session.lastActivity < cutoff) {
         void session.close();
       }
     }
