@@ -154,7 +154,7 @@ describe('--session-timeout', () => {
     await server?.stop();
   });
 
-  it('reaps an idle legacy SSE session whose stream is still open, and ends the stream', async () => {
+  it('reaps an idle legacy SSE session whose stream is open but whose client does not answer a ping', async () => {
     const sse = await openRawSse(server.sseUrl);
     const id = new URL(sse.endpoint, server.url).searchParams.get('sessionId')!;
     await waitForHealth(server.url, (h) => h.sessions.sse === 0, 10_000);
@@ -163,11 +163,25 @@ describe('--session-timeout', () => {
     expect(res.status, id).toBe(404);
   });
 
-  it('reaps an idle Streamable HTTP session of a real client (GET stream open), then 404s its id', async () => {
+  it.each(TRANSPORTS)('keeps an idle %s client that answers the liveness ping', async (transport) => {
+    const c = await connect(server.url, transport);
+    await c.streamReady;
+    const before = c.notifications.length;
+    // Three timeouts without a message from the client: without the ping it would be gone.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect((await health(server.url)).sessions[transport]).toBe(1);
+    expect((await c.client.listTools()).tools.length).toBe(4);
+    expect(c.notifications.length).toBe(before);
+    await c.close();
+    await waitForHealth(server.url, (h) => h.sessions[transport] === 0, 10_000);
+  });
+
+  it('reaps the Streamable HTTP session of a real client that closed without DELETE, then 404s its id', async () => {
     const c = await connect(server.url, 'http');
     await c.streamReady;
     const sessionId = (c.client.transport as { sessionId?: string }).sessionId!;
     expect((await health(server.url)).sessions.http).toBe(1);
+    await c.close();
     await waitForHealth(server.url, (h) => h.sessions.http === 0, 10_000);
     const res = await rawRequest(server.mcpUrl, {
       method: 'POST',
@@ -175,7 +189,6 @@ describe('--session-timeout', () => {
       body: '{"jsonrpc":"2.0","id":1,"method":"ping"}',
     });
     expect(res.status).toBe(404);
-    await c.close();
   });
 
   it('keeps a session that talks, and one whose call runs longer than the timeout', async () => {
