@@ -1,0 +1,146 @@
+import path from 'node:path';
+import { ask, Cancelled } from './ask.js';
+import { InitError } from './init-error.js';
+import { nextSteps } from './next-steps.js';
+import { detectPackageManager } from './package-manager.js';
+import { checkPackageName, toPackageName } from './package-name.js';
+import { createReporter } from './reporter.js';
+import { initGit, install, NO_SIDE_EFFECTS_ENV, sideEffectsDisabled } from './side-effects.js';
+import { describeEntries, existingEntries } from './target-folder.js';
+import { DEFAULT_TEMPLATE, findTemplate, listTemplates } from './templates.js';
+import { writeProject } from './write-project.js';
+
+export interface InitOptions {
+  dir?: string;
+  template?: string;
+  name?: string;
+  force?: boolean;
+  /** undefined: install when interactive. */
+  install?: boolean;
+  git?: boolean;
+  /** Ask questions on the terminal (stdin is a TTY and no --yes). */
+  interactive: boolean;
+}
+
+export const DEFAULT_DIR = 'my-mcp-server';
+
+/** Runs `mcp-sse init`; returns the exit code. */
+export async function initProject(options: InitOptions): Promise<number> {
+  const report = createReporter(options.interactive);
+  if (options.interactive) report.start('mcp-sse init');
+  try {
+    const plan = await decide(options);
+    const files = await writeProject(plan.template.dir, plan.targetDir, plan.name);
+    report.step(`wrote ${files.length} files to ${displayPath(plan.targetDir)} (template ${plan.template.name}, package ${plan.name})`);
+
+    const pm = detectPackageManager();
+    const skip = sideEffectsDisabled();
+    if (plan.git && !skip) {
+      const git = await initGit(plan.targetDir);
+      if (git.skipped) report.step(`git: skipped, ${git.skipped}`);
+      else if (git.ok) report.step('git: initialized a repository');
+      else report.warn(`git init failed: ${git.detail}`);
+    }
+    let installed = false;
+    if (plan.install && skip) report.step(`install: skipped (${NO_SIDE_EFFECTS_ENV} is set)`);
+    else if (plan.install) {
+      report.step(`installing dependencies with ${pm} install…`);
+      const result = await install(pm, plan.targetDir);
+      installed = result.ok;
+      if (!result.ok) report.warn(`${pm} install failed (${result.detail}); run it yourself in ${displayPath(plan.targetDir)}`);
+    }
+    report.note('Next steps', nextSteps({ targetDir: plan.targetDir, name: plan.name, packageManager: pm, installed }));
+    report.done(`Done: ${plan.name} is ready.`);
+    return 0;
+  } catch (error) {
+    if (error instanceof Cancelled) {
+      report.cancelled('Cancelled; nothing was written.');
+      return 130;
+    }
+    if (error instanceof InitError) {
+      if (options.interactive) report.cancelled(error.message);
+      else process.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
+
+interface Plan {
+  targetDir: string;
+  template: ReturnType<typeof findTemplate>;
+  name: string;
+  install: boolean;
+  git: boolean;
+}
+
+/** Turns flags (and, when interactive, answers) into what to do; nothing is written yet. */
+async function decide(options: InitOptions): Promise<Plan> {
+  const { interactive } = options;
+  const dir =
+    options.dir ??
+    (interactive
+      ? await ask.text('Where should the project go?', { placeholder: DEFAULT_DIR, validate: (v) => (v.trim() || DEFAULT_DIR ? undefined : 'type a folder name') })
+      : DEFAULT_DIR);
+  const targetDir = path.resolve(dir || DEFAULT_DIR);
+
+  const template = options.template
+    ? findTemplate(options.template)
+    : interactive
+      ? findTemplate(await ask.select('Template', listTemplates().map((t) => ({ value: t.name, label: t.name, hint: t.label })), DEFAULT_TEMPLATE))
+      : findTemplate(DEFAULT_TEMPLATE);
+
+  const name = await decideName(options, targetDir);
+
+  const entries = await existingEntries(targetDir).catch((error: NodeJS.ErrnoException) => {
+    throw new InitError(1, `cannot use ${displayPath(targetDir)}: ${error.code === 'ENOTDIR' ? 'it is a file, not a folder' : error.message}`);
+  });
+  if (entries && entries.length > 0 && !options.force) {
+    const what = `${displayPath(targetDir)} is not empty (${describeEntries(entries)})`;
+    if (!interactive) {
+      throw new InitError(1, `${what}; pass --force to write into it anyway (files with the same names are replaced), or pick another folder`);
+    }
+    const choice = await ask.select(`${what}. What now?`, [
+      { value: 'cancel', label: 'Cancel' },
+      { value: 'write', label: 'Write into it anyway', hint: 'files with the same names are replaced, others kept' },
+    ]);
+    if (choice === 'cancel') throw new Cancelled();
+  }
+
+  const pm = detectPackageManager();
+  const install = options.install ?? (interactive ? await ask.confirm(`Install dependencies now (${pm} install)?`) : false);
+  return { targetDir, template, name, install, git: options.git ?? true };
+}
+
+async function decideName(options: InitOptions, targetDir: string): Promise<string> {
+  if (options.name !== undefined) {
+    const check = checkPackageName(options.name);
+    if (check.ok) return options.name;
+    const suggestion = toPackageName(options.name);
+    const hint = suggestion && checkPackageName(suggestion).ok ? `; try --name ${suggestion}` : '';
+    throw new InitError(2, `"${options.name}" is not a valid package name: ${check.reason}${hint}`);
+  }
+  const folder = path.basename(targetDir);
+  if (checkPackageName(folder).ok) return folder;
+  const fixed = toPackageName(folder);
+  if (options.interactive) {
+    return ask.text('Package name', {
+      initialValue: fixed,
+      validate: (value) => {
+        const check = checkPackageName(value.trim());
+        return check.ok ? undefined : check.reason;
+      },
+    });
+  }
+  const check = checkPackageName(fixed);
+  if (!check.ok) {
+    throw new InitError(2, `cannot make a valid package name from the folder name "${folder}" ("${fixed}": ${check.reason}); pass --name`);
+  }
+  return fixed;
+}
+
+function displayPath(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  if (!relative) return '. (this folder)';
+  return relative.startsWith('..') ? dir : relative;
+}
