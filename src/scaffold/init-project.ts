@@ -84,13 +84,13 @@ async function decide(options: InitOptions): Promise<Plan> {
       : DEFAULT_DIR);
   const targetDir = path.resolve(dir || DEFAULT_DIR);
 
+  const name = await decideName(options, targetDir);
+
   const template = options.template
     ? findTemplate(options.template)
     : interactive
-      ? findTemplate(await ask.select('Template', listTemplates().map((t) => ({ value: t.name, label: t.name, hint: t.label })), DEFAULT_TEMPLATE))
+      ? findTemplate(await ask.select('Template', listTemplates().map((t) => ({ value: t.name, label: t.label, hint: t.hint })), DEFAULT_TEMPLATE))
       : findTemplate(DEFAULT_TEMPLATE);
-
-  const name = await decideName(options, targetDir);
 
   const entries = await existingEntries(targetDir).catch((error: NodeJS.ErrnoException) => {
     throw new InitError(1, `cannot use ${displayPath(targetDir)}: ${error.code === 'ENOTDIR' ? 'it is a file, not a folder' : error.message}`);

@@ -14,7 +14,7 @@ export function nextSteps({ targetDir, name, packageManager: pm, installed, cwd 
   const relative = path.relative(cwd, targetDir);
   const steps: Array<[string, string]> = [];
   if (relative) steps.push([`cd ${shellQuote(relative.startsWith('..') ? targetDir : relative)}`, '']);
-  if (!installed) steps.push([`${pm} install`, 'install mcp-sse, zod and the test runner']);
+  if (!installed) steps.push([`${pm} install`, 'install the dependencies']);
   steps.push([runScript(pm, 'dev'), 'serve tools/ on http://127.0.0.1:8000, reloading on change']);
   steps.push([runScript(pm, 'test'), 'unit tests of the tools']);
   steps.push([runScript(pm, 'inspect'), 'open the MCP Inspector on the running server']);

@@ -9,12 +9,13 @@ export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.me
 export interface Template {
   name: string;
   label: string;
+  hint: string;
   dir: string;
 }
 
 const KNOWN: Array<Omit<Template, 'dir'>> = [
-  { name: 'ts', label: 'TypeScript (tools in .ts, tests with vitest)' },
-  { name: 'js', label: 'JavaScript (tools in .js, tests with node:test)' },
+  { name: 'ts', label: 'TypeScript', hint: 'tools in .ts, tests with vitest' },
+  { name: 'js', label: 'JavaScript', hint: 'tools in .js, tests with node:test' },
 ];
 
 export const DEFAULT_TEMPLATE = 'ts';

@@ -34,12 +34,12 @@ export function runCli(args: string[], options: CliOptions = {}): RunningCli {
 export function runCommand(
   command: string,
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; processGroup?: boolean } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; processGroup?: boolean; stdin?: 'ignore' | 'pipe' } = {},
 ): RunningCli {
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
     detached: options.processGroup ?? false,
   });
   let text = '';
