@@ -90,6 +90,12 @@ describe('mcp-sse check', () => {
     expect(report.errors.map((e: { file: string }) => e.file.split('/').pop()).sort()).toEqual(['invalid.ts', 'plus.ts', 'syntax.ts']);
   });
 
+  it('fails on a folder that does not exist', async () => {
+    const { code, output } = await runToEnd(['check', 'no-such-folder'], { cwd: ok });
+    expect(code).toBe(1);
+    expect(output).toMatch(/error: no-such-folder does not exist/);
+  });
+
   it('says so when the folder holds no definition files', async () => {
     const empty = await tempDir({ 'notes.txt': 'nothing here' });
     try {
