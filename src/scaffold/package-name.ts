@@ -17,6 +17,9 @@ export function toPackageName(folderName: string): string {
   return folderName
     .trim()
     .toLowerCase()
+    // "é" → "e" rather than "-": split letters from their accents, then drop the accents.
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
     .replace(/\s+/g, '-')
     .replace(/^[._]+/, '')
     .replace(/[^a-z0-9\-~]+/g, '-')
