@@ -42,16 +42,19 @@ export async function initProject(options: InitOptions): Promise<number> {
       else report.warn(`git init failed: ${git.detail}`);
     }
     let installed = false;
+    let installFailed = false;
     if (plan.install && skip) report.step(`install: skipped (${NO_SIDE_EFFECTS_ENV} is set)`);
     else if (plan.install) {
       report.step(`installing dependencies with ${pm} install…`);
       const result = await install(pm, plan.targetDir);
       installed = result.ok;
-      if (!result.ok) report.warn(`${pm} install failed (${result.detail}); run it yourself in ${displayPath(plan.targetDir)}`);
+      installFailed = !result.ok;
+      if (!result.ok) report.warn(`${pm} install failed (${result.detail}); the project is complete, run ${pm} install in ${displayPath(plan.targetDir)}`);
     }
     report.note('Next steps', nextSteps({ targetDir: plan.targetDir, name: plan.name, packageManager: pm, installed }));
-    report.done(`Done: ${plan.name} is ready.`);
-    return 0;
+    // A failed install is exit 1, so `init --install && npm run dev` stops where it went wrong.
+    report.done(installFailed ? `Written, but not installed: ${plan.name} needs ${pm} install.` : `Done: ${plan.name} is ready.`);
+    return installFailed ? 1 : 0;
   } catch (error) {
     if (error instanceof Cancelled) {
       report.cancelled('Cancelled; nothing was written.');
@@ -80,7 +83,7 @@ async function decide(options: InitOptions): Promise<Plan> {
   const dir =
     options.dir ??
     (interactive
-      ? await ask.text('Where should the project go?', { placeholder: DEFAULT_DIR, validate: (v) => (v.trim() || DEFAULT_DIR ? undefined : 'type a folder name') })
+      ? await ask.text('Where should the project go?', { placeholder: DEFAULT_DIR })
       : DEFAULT_DIR);
   const targetDir = path.resolve(dir || DEFAULT_DIR);
 

@@ -28,8 +28,16 @@ export function run(command: string, args: string[], cwd: string, inherit: boole
   });
 }
 
-export function install(pm: PackageManager, cwd: string): Promise<RunResult> {
-  return run(pm, ['install'], cwd, true);
+export async function install(pm: PackageManager, cwd: string): Promise<RunResult> {
+  // Ctrl-C reaches the package manager too; staying alive lets us say the project is complete
+  // and what to run next, instead of dying mid-sentence.
+  const stayAlive = () => {};
+  process.on('SIGINT', stayAlive);
+  try {
+    return await run(pm, ['install'], cwd, true);
+  } finally {
+    process.off('SIGINT', stayAlive);
+  }
 }
 
 /** `git init`, unless the folder already lies inside a work tree (a monorepo, `init .` in a repo). */

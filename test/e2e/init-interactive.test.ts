@@ -54,6 +54,22 @@ describe.skipIf(!hasScript)('mcp-sse init on a terminal', () => {
     expect(cli.output()).toMatch(/npm install\s+#/);
   });
 
+  it('Enter takes every default: my-mcp-server, ts, install', async () => {
+    const cwd = await tempDir();
+    made.push(cwd);
+    const cli = runInTerminal(['init', '--no-git'], { cwd, env: { MCP_SSE_INIT_NO_SIDE_EFFECTS: '1' } });
+    await cli.waitFor(/Where should the project go\?/);
+    cli.type(KEYS.enter);
+    await cli.waitFor(/Template[\s\S]*JavaScript/);
+    cli.type(KEYS.enter);
+    await cli.waitFor(/Install dependencies now \(npm install\)\?/);
+    cli.type(KEYS.enter);
+    await cli.waitFor(/Done: my-mcp-server is ready\./);
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.output()).toContain('install: skipped (MCP_SSE_INIT_NO_SIDE_EFFECTS is set)');
+    expect(await listFiles(path.join(cwd, 'my-mcp-server'))).toEqual(await templateFiles('ts'));
+  });
+
   it('asks nothing with --yes', async () => {
     const cwd = await tempDir();
     made.push(cwd);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runToEnd } from '../helpers/cli.js';
@@ -153,6 +153,36 @@ describe('mcp-sse init (non-interactive)', () => {
     expect(output).toContain('install: skipped (MCP_SSE_INIT_NO_SIDE_EFFECTS is set)');
     expect(existsSync(path.join(cwd, 'quiet/.git'))).toBe(false);
     expect(existsSync(path.join(cwd, 'quiet/node_modules'))).toBe(false);
+  });
+
+  describe('--install', () => {
+    /** A stand-in package manager on PATH, picked by npm_config_user_agent as `pnpm dlx` would set it. */
+    async function fakePnpm(script: string): Promise<NodeJS.ProcessEnv> {
+      const bin = await workspace({ pnpm: `#!/bin/sh\n${script}\n` });
+      await chmod(path.join(bin, 'pnpm'), 0o755);
+      return { PATH: `${bin}${path.delimiter}${process.env.PATH}`, npm_config_user_agent: 'pnpm/9.0.0 npm/? node/v20' };
+    }
+
+    it('installs with the package manager that ran init, in the new folder', async () => {
+      const cwd = await workspace();
+      const env = await fakePnpm('echo "$@" > installed-by-pnpm.txt');
+      const { code, output } = await init(['fast', '--install', '--no-git'], cwd, env);
+      expect(code, output).toBe(0);
+      expect(output).toContain('installing dependencies with pnpm install');
+      expect(await readFile(path.join(cwd, 'fast/installed-by-pnpm.txt'), 'utf8')).toBe('install\n');
+      expect(output).toMatch(/^\s+pnpm dev\s+#/m);
+      expect(output).not.toMatch(/^\s+pnpm install/m);
+    });
+
+    it('exits 1 when the install fails, keeping the project and saying what to run', async () => {
+      const cwd = await workspace();
+      const env = await fakePnpm('echo "ERR_PNPM_FETCH_404 no such package" >&2; exit 3');
+      const { code, output } = await init(['broken', '--install', '--no-git'], cwd, env);
+      expect(code).toBe(1);
+      expect(output).toMatch(/pnpm install failed \(exited with 3\); the project is complete, run pnpm install in broken/);
+      expect(output).toMatch(/^\s+pnpm install\s+#/m);
+      expect(await listFiles(path.join(cwd, 'broken'))).toEqual(await expectedFiles('ts'));
+    });
   });
 
   it('shows its options and examples in --help', async () => {
