@@ -104,9 +104,9 @@ export interface ServeHandle extends RunningCli {
   mcpUrl: string;
 }
 
-/** `mcp-sse serve <dir> --port 0 …`, resolved once the banner shows the URL. */
-export async function serve(dir: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; bin?: string } = {}): Promise<ServeHandle> {
-  return untilServing(runCli(['serve', dir, '--port', '0', ...args], options));
+/** `mcp-sse serve <dir> --port 0 …` (no dir when `dir` is ''), resolved once the banner shows the URL. */
+export async function serve(dir: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string } = {}): Promise<ServeHandle> {
+  return untilServing(runCli(['serve', ...(dir ? [dir] : []), '--port', '0', ...args], options));
 }
 
 /** Waits for a starting server's banner (any way it was started, e.g. `npm run dev`) and its URLs. */
