@@ -14,7 +14,9 @@ export const KEYS = { enter: '\r', down: '\x1b[B', ctrlC: '\x03' };
 export function runInTerminal(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): TerminalCli {
   const command = ['stty cols 120 rows 40;', 'exec', quote(process.execPath), quote(BIN), ...args.map(quote)].join(' ');
   // -e: exit with the CLI's own exit code; -f: flush each write, so prompts arrive as drawn.
-  const cli = runCommand('script', ['-qfec', command, '/dev/null'], { ...options, stdin: 'pipe' });
+  // As a terminal emulator would; prompts fall back to ASCII symbols on TERM=linux.
+  const env = { TERM: 'xterm-256color', ...options.env };
+  const cli = runCommand('script', ['-qfec', command, '/dev/null'], { cwd: options.cwd, env, stdin: 'pipe' });
   return { ...cli, type: (keys) => cli.child.stdin!.write(keys) };
 }
 
