@@ -2,9 +2,9 @@ import path from 'node:path';
 import { ask, Cancelled } from './ask.js';
 import { InitError } from './init-error.js';
 import { nextSteps } from './next-steps.js';
-import { detectPackageManager } from './package-manager.js';
+import { detectPackageManager, type PackageManager } from './package-manager.js';
 import { checkPackageName, toPackageName } from './package-name.js';
-import { createReporter } from './reporter.js';
+import { createReporter, type Reporter } from './reporter.js';
 import { initGit, install, NO_SIDE_EFFECTS_ENV, sideEffectsDisabled } from './side-effects.js';
 import { describeEntries, existingEntries } from './target-folder.js';
 import { DEFAULT_TEMPLATE, findTemplate, listTemplates } from './templates.js';
@@ -34,23 +34,7 @@ export async function initProject(options: InitOptions): Promise<number> {
     report.step(`wrote ${files.length} files to ${displayPath(plan.targetDir)} (template ${plan.template.name}, package ${plan.name})`);
 
     const pm = detectPackageManager();
-    const skip = sideEffectsDisabled();
-    if (plan.git && !skip) {
-      const git = await initGit(plan.targetDir);
-      if (git.skipped) report.step(`git: skipped, ${git.skipped}`);
-      else if (git.ok) report.step('git: initialized a repository');
-      else report.warn(`git init failed: ${git.detail}`);
-    }
-    let installed = false;
-    let installFailed = false;
-    if (plan.install && skip) report.step(`install: skipped (${NO_SIDE_EFFECTS_ENV} is set)`);
-    else if (plan.install) {
-      report.step(`installing dependencies with ${pm} install…`);
-      const result = await install(pm, plan.targetDir);
-      installed = result.ok;
-      installFailed = !result.ok;
-      if (!result.ok) report.warn(`${pm} install failed (${result.detail}); the project is complete, run ${pm} install in ${displayPath(plan.targetDir)}`);
-    }
+    const { installed, installFailed } = await afterWrite(plan, pm, report);
     report.note('Next steps', nextSteps({ targetDir: plan.targetDir, name: plan.name, packageManager: pm, installed }));
     // A failed install is exit 1, so `init --install && npm run dev` stops where it went wrong.
     report.done(installFailed ? `Written, but not installed: ${plan.name} needs ${pm} install.` : `Done: ${plan.name} is ready.`);
@@ -77,6 +61,28 @@ interface Plan {
   git: boolean;
 }
 
+/** git init and install, as the plan says, unless side effects are turned off. */
+async function afterWrite(plan: Plan, pm: PackageManager, report: Reporter): Promise<{ installed: boolean; installFailed: boolean }> {
+  const skip = sideEffectsDisabled();
+  if (plan.git && !skip) {
+    const git = await initGit(plan.targetDir);
+    if (git.skipped) report.step(`git: skipped, ${git.skipped}`);
+    else if (git.ok) report.step('git: initialized a repository');
+    else report.warn(`git init failed: ${git.detail}`);
+  }
+  let installed = false;
+  let installFailed = false;
+  if (plan.install && skip) report.step(`install: skipped (${NO_SIDE_EFFECTS_ENV} is set)`);
+  else if (plan.install) {
+    report.step(`installing dependencies with ${pm} install…`);
+    const result = await install(pm, plan.targetDir);
+    installed = result.ok;
+    installFailed = !result.ok;
+    if (!result.ok) report.warn(`${pm} install failed (${result.detail}); the project is complete, run ${pm} install in ${displayPath(plan.targetDir)}`);
+  }
+  return { installed, installFailed };
+}
+
 /** Turns flags (and, when interactive, answers) into what to do; nothing is written yet. */
 async function decide(options: InitOptions): Promise<Plan> {
   const { interactive } = options;
@@ -86,6 +92,7 @@ async function decide(options: InitOptions): Promise<Plan> {
       ? await ask.text('Where should the project go?', { placeholder: DEFAULT_DIR })
       : DEFAULT_DIR);
   const targetDir = path.resolve(dir || DEFAULT_DIR);
+  await confirmTarget(targetDir, options);
 
   const name = await decideName(options, targetDir);
 
@@ -95,12 +102,19 @@ async function decide(options: InitOptions): Promise<Plan> {
       ? findTemplate(await ask.select('Template', listTemplates().map((t) => ({ value: t.name, label: t.label, hint: t.hint })), DEFAULT_TEMPLATE))
       : findTemplate(DEFAULT_TEMPLATE);
 
+  const pm = detectPackageManager();
+  const install = options.install ?? (interactive ? await ask.confirm(`Install dependencies now (${pm} install)?`) : false);
+  return { targetDir, template, name, install, git: options.git ?? true };
+}
+
+/** Refuses (or, on a terminal, asks about) a folder that already holds files, unless --force. */
+async function confirmTarget(targetDir: string, options: InitOptions): Promise<void> {
   const entries = await existingEntries(targetDir).catch((error: NodeJS.ErrnoException) => {
     throw new InitError(1, `cannot use ${displayPath(targetDir)}: ${error.code === 'ENOTDIR' ? 'it is a file, not a folder' : error.message}`);
   });
   if (entries && entries.length > 0 && !options.force) {
     const what = `${displayPath(targetDir)} is not empty (${describeEntries(entries)})`;
-    if (!interactive) {
+    if (!options.interactive) {
       throw new InitError(1, `${what}; pass --force to write into it anyway (files with the same names are replaced), or pick another folder`);
     }
     const choice = await ask.select(`${what}. What now?`, [
@@ -109,10 +123,6 @@ async function decide(options: InitOptions): Promise<Plan> {
     ]);
     if (choice === 'cancel') throw new Cancelled();
   }
-
-  const pm = detectPackageManager();
-  const install = options.install ?? (interactive ? await ask.confirm(`Install dependencies now (${pm} install)?`) : false);
-  return { targetDir, template, name, install, git: options.git ?? true };
 }
 
 async function decideName(options: InitOptions, targetDir: string): Promise<string> {
