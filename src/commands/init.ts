@@ -7,7 +7,7 @@ export function initCommand(): Command {
   return new Command('init')
     .description('scaffold a project: tools, a resource, a prompt, tests and client configs, from a template')
     .argument('[dir]', `folder to create, or . for this one (default: asked, else ${DEFAULT_DIR})`)
-    .addOption(new Option('-t, --template <name>', 'template to copy').choices(templates).default(undefined, DEFAULT_TEMPLATE))
+    .addOption(new Option('-t, --template <name>', `template to copy (default: ${DEFAULT_TEMPLATE}, or asked)`).choices(templates))
     .option('--name <name>', 'package name (default: from the folder name)')
     .option('-f, --force', 'write into a folder that is not empty (files with the same names are replaced)')
     .option('--install', 'install dependencies (default when interactive)')

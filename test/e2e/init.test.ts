@@ -33,6 +33,10 @@ describe('mcp-sse init (non-interactive)', () => {
     expect(code, output).toBe(0);
     const project = path.join(cwd, 'weather');
     expect(await listFiles(project)).toEqual(await expectedFiles(template));
+    const ext = template;
+    expect(await listFiles(project)).toEqual(
+      expect.arrayContaining(['.gitignore', '.vscode/mcp.json', 'README.md', 'package.json', `tools/calculator.${ext}`, `tools/random-joke.${ext}`, `test/tools.test.${ext}`]),
+    );
     expect(await readdir(cwd), 'no staging folder left beside it').toEqual(['weather']);
 
     const manifest = JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8'));
@@ -75,6 +79,14 @@ describe('mcp-sse init (non-interactive)', () => {
     expect(await listFiles(cwd)).toEqual(await expectedFiles('js'));
     expect(JSON.parse(await readFile(path.join(cwd, 'package.json'), 'utf8')).name).toBe('dice-roller');
     expect(output).not.toMatch(/^\s+cd /m);
+  });
+
+  it('makes the parent folders of a nested path', async () => {
+    const cwd = await workspace();
+    const { code, output } = await init(['servers/internal/billing', '--no-git'], cwd);
+    expect(code, output).toBe(0);
+    expect(JSON.parse(await readFile(path.join(cwd, 'servers/internal/billing/package.json'), 'utf8')).name).toBe('billing');
+    expect(await readdir(path.join(cwd, 'servers/internal'))).toEqual(['billing']);
   });
 
   it('fixes a folder name that is not a valid package name, and says so', async () => {
