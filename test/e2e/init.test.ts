@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, runToEnd } from '../helpers/cli.js';
+import { ROOT, runCli, runToEnd } from '../helpers/cli.js';
 import { listFiles } from '../helpers/files.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
@@ -195,6 +195,29 @@ describe('mcp-sse init (non-interactive)', () => {
       expect(output).toMatch(/^\s+pnpm install\s+#/m);
       expect(await listFiles(path.join(cwd, 'broken'))).toEqual(await expectedFiles('ts'));
     });
+  });
+
+  it('a SIGINT at any moment leaves the whole project or nothing, never a staging folder', async () => {
+    const timed = await workspace();
+    const started = Date.now();
+    expect((await init(['p', '--no-git'], timed)).code).toBe(0);
+    const fullRun = Date.now() - started;
+    const expected = await expectedFiles('ts');
+    // Interrupts spread over a whole run: before, during and after the write.
+    for (const fraction of [0.3, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1]) {
+      const cwd = await workspace();
+      const cli = runCli(['init', 'p', '--no-git'], { cwd });
+      const timer = setTimeout(() => cli.child.kill('SIGINT'), Math.round(fullRun * fraction));
+      const { code, signal } = await cli.exited;
+      clearTimeout(timer);
+      expect([0, 130, null], cli.output()).toContain(code);
+      const left = await readdir(cwd);
+      if (left.length === 0) expect(code === 130 || signal === 'SIGINT', `fraction ${fraction}`).toBe(true);
+      else {
+        expect(left).toEqual(['p']);
+        expect(await listFiles(path.join(cwd, 'p'))).toEqual(expected);
+      }
+    }
   });
 
   it('shows its options and examples in --help', async () => {
