@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ask, Cancelled } from './ask.js';
 import { InitError } from './init-error.js';
@@ -30,7 +31,10 @@ export async function initProject(options: InitOptions): Promise<number> {
   if (options.interactive) report.start('mcp-sse init');
   try {
     const plan = await decide(options);
-    const files = await writeProject(plan.template.dir, plan.targetDir, plan.name);
+    const files = await writeProject(plan.template.dir, plan.targetDir, plan.name).catch((error: NodeJS.ErrnoException) => {
+      if (!error.code) throw error;
+      throw new InitError(1, `could not write the project to ${displayPath(plan.targetDir)} (${error.code}: ${error.message}); nothing was left behind`);
+    });
     report.step(`wrote ${files.length} files to ${displayPath(plan.targetDir)} (template ${plan.template.name}, package ${plan.name})`);
 
     const pm = detectPackageManager();
@@ -109,8 +113,10 @@ async function decide(options: InitOptions): Promise<Plan> {
 
 /** Refuses (or, on a terminal, asks about) a folder that already holds files, unless --force. */
 async function confirmTarget(targetDir: string, options: InitOptions): Promise<void> {
-  const entries = await existingEntries(targetDir).catch((error: NodeJS.ErrnoException) => {
-    throw new InitError(1, `cannot use ${displayPath(targetDir)}: ${error.code === 'ENOTDIR' ? 'it is a file, not a folder' : error.message}`);
+  const entries = await existingEntries(targetDir).catch(async (error: NodeJS.ErrnoException) => {
+    const isFile = await stat(targetDir).then((s) => s.isFile(), () => false);
+    const why = error.code !== 'ENOTDIR' ? error.message : isFile ? 'it is a file, not a folder' : 'part of its path is a file';
+    throw new InitError(1, `cannot use ${displayPath(targetDir)}: ${why}`);
   });
   if (entries && entries.length > 0 && !options.force) {
     const what = `${displayPath(targetDir)} is not empty (${describeEntries(entries)})`;

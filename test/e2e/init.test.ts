@@ -227,12 +227,23 @@ describe('mcp-sse init (non-interactive)', () => {
     expect(output).toContain('Examples:');
   });
 
+  // /proc takes no new files, not even from root: a write failure every test machine can produce.
+  it.runIf(process.platform === 'linux')('says so when the folder cannot be written', async () => {
+    const cwd = await workspace();
+    const { code, output } = await init(['/proc/mcp-sse-init-test', '--no-git'], cwd);
+    expect(code).toBe(1);
+    expect(output).toMatch(/error: could not write the project to \/proc\/mcp-sse-init-test \((EACCES|ENOENT|EPERM)/);
+  });
+
   it('does not leave a file in place of a folder argument', async () => {
     const cwd = await workspace({ taken: 'a file' });
     const { code, output } = await init(['taken', '--no-git'], cwd);
     expect(code).toBe(1);
     expect(output).toMatch(/cannot use taken: it is a file, not a folder/);
     expect(await readFile(path.join(cwd, 'taken'), 'utf8')).toBe('a file');
+    const below = await init(['taken/app', '--no-git'], cwd);
+    expect(below.code).toBe(1);
+    expect(below.output).toMatch(/cannot use taken\/app: part of its path is a file/);
   });
 });
 
