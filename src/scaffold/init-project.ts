@@ -33,7 +33,7 @@ export async function initProject(options: InitOptions): Promise<number> {
     const plan = await decide(options);
     const files = await writeProject(plan.template.dir, plan.targetDir, plan.name).catch((error: NodeJS.ErrnoException) => {
       if (!error.code) throw error;
-      throw new InitError(1, `could not write the project to ${displayPath(plan.targetDir)} (${error.code}: ${error.message}); nothing was left behind`);
+      throw new InitError(1, `could not write the project to ${displayPath(plan.targetDir)} (${error.message}); nothing was left behind`);
     });
     report.step(`wrote ${files.length} files to ${displayPath(plan.targetDir)} (template ${plan.template.name}, package ${plan.name})`);
 
