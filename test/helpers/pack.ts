@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -54,6 +54,7 @@ async function packOnce(): Promise<string> {
       const [{ filename }] = JSON.parse(stdout.slice(stdout.indexOf('['))) as Array<{ filename: string }>;
       await mkdir(cacheDir, { recursive: true });
       await rename(path.join(out, filename), tarball);
+      await forgetOldTarballs(path.dirname(cacheDir));
     } finally {
       await rm(work, { recursive: true, force: true });
     }
@@ -84,4 +85,14 @@ async function sourcesHash(): Promise<string> {
     for (const file of files.sort()) hash.update(file).update('\0').update(await readFile(path.join(ROOT, file))).update('\0');
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/** Tarballs of sources long since edited; a day's grace keeps those of runs in other checkouts. */
+async function forgetOldTarballs(root: string): Promise<void> {
+  const dayAgo = Date.now() - 24 * 60 * 60_000;
+  for (const entry of await readdir(root)) {
+    const full = path.join(root, entry);
+    const { mtimeMs } = await stat(full).catch(() => ({ mtimeMs: Date.now() }));
+    if (mtimeMs < dayAgo) await rm(full, { recursive: true, force: true });
+  }
 }
