@@ -1,6 +1,6 @@
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { identityOf, type Authenticator } from './auth/authenticator.js';
 import { missingToolScopes } from './auth/tool-scopes.js';
@@ -35,7 +35,7 @@ const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Pro
 const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'];
 
 /** Routes on one port: both transports, health and readiness, under an optional base path. */
-export function createHttpApp(options: HttpAppOptions): express.Express {
+export function createHttpApp(options: HttpAppOptions): RequestListener {
   const started = Date.now();
   const app = express();
   app.disable('x-powered-by');
@@ -144,15 +144,41 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.use((req, res) => {
     res.status(404).json({ error: `Not found: ${req.method} ${req.path}. MCP endpoints are ${options.basePath}/sse and ${options.basePath}/mcp` });
   });
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => failed(error, req, res));
+
+  function failed(error: unknown, req: IncomingMessage, res: ServerResponse) {
     const status = (error as { status?: number }).status;
     if (status && status >= 400 && status < 500) {
       sendRpcError(res, status, -32000, (error as Error).message);
       return;
     }
-    options.onError(error, `${req.method} ${req.path}`);
+    options.onError(error, `${req.method} ${req.url?.split('?')[0]}`);
     if (!res.headersSent) sendRpcError(res, 500, -32603, 'Internal error');
     else res.destroy();
-  });
-  return app;
+  }
+
+  // The MCP routes skip express: its routing and request decoration cost more per message than
+  // the whole JSON-RPC dispatch. Same guard, same handlers; CORS (rare) keeps the express path.
+  // Any other method or spelling of these paths falls through to express and its 404/405 answers.
+  const fastRoutes = options.cors
+    ? undefined
+    : new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>([
+        [`GET ${options.basePath}/sse`, sse.openStream],
+        [`POST ${options.basePath}/messages`, sse.postMessage],
+        [`POST ${options.basePath}/mcp`, streamable.post],
+        [`GET ${options.basePath}/mcp`, streamable.stream],
+        [`DELETE ${options.basePath}/mcp`, streamable.remove],
+      ]);
+  const runGuarded = async (route: (req: IncomingMessage, res: ServerResponse) => Promise<void>, req: IncomingMessage, res: ServerResponse) => {
+    if (!guard(req, res)) return;
+    if (authenticator && !(await authenticator.authenticate(req, res))) return;
+    await route(req, res);
+  };
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const route = fastRoutes?.get(`${req.method} ${query < 0 ? url : url.slice(0, query)}`);
+    if (!route) return void app(req, res);
+    runGuarded(route, req, res).catch((error) => failed(error, req, res));
+  };
 }

@@ -5,7 +5,6 @@ import { Authenticator, type AuthenticateHook, type OAuthOptions } from './auth/
 import { DefinitionFolder } from './definition-folder.js';
 import cluster from 'node:cluster';
 import { ClusterDirectory } from './scale/cluster-directory.js';
-import { RedisDirectory } from './scale/redis-directory.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import { hostname } from 'node:os';
 import { compileDefinition, findDefinitions } from './definitions.js';
@@ -135,7 +134,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   // A `--workers` child: siblings share the port, so relays reach it on a private port of its own.
   const inCluster = cluster.isWorker && process.env.MCP_SSE_WORKER_ID !== undefined;
   const directory: SessionDirectory | undefined = options.redis
-    ? new RedisDirectory({ url: options.redis, relayUrl: () => relayUrl, onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`) })
+    ? // Loaded only when asked for: ioredis is the heaviest import of all, and most servers never use it.
+      new (await import('./scale/redis-directory.js')).RedisDirectory({ url: options.redis, relayUrl: () => relayUrl, onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`) })
     : inCluster
       ? new ClusterDirectory(() => relayUrl)
       : undefined;

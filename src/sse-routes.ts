@@ -50,7 +50,9 @@ export function createSseRoutes(options: SseRouteOptions) {
   }
 
   async function postMessage(req: IncomingMessage, res: ServerResponse) {
-    const sessionId = new URL(req.url ?? '', 'http://x').searchParams.get('sessionId');
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const sessionId = query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get('sessionId');
     if (!sessionId) {
       sendRpcError(res, 400, -32000, 'Bad Request: missing sessionId query parameter');
       return;

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { JwtVerifier } from './jwt-verifier.js';
+import type { JwtVerifier } from './jwt-verifier.js';
 
 export interface OAuthOptions {
   issuer: string;
@@ -58,7 +58,7 @@ export function identityOf(auth: AuthInfo | undefined): string | undefined {
  */
 export class Authenticator {
   private readonly tokenDigest?: Buffer;
-  private verifier?: JwtVerifier;
+  private verifier?: Promise<JwtVerifier>;
 
   constructor(private readonly options: AuthenticatorOptions) {
     if (options.token) this.tokenDigest = digest(options.token);
@@ -91,14 +91,18 @@ export class Authenticator {
     };
   }
 
-  private getVerifier(): JwtVerifier {
+  /** jose is loaded with the first token to verify: servers without OAuth never pay for it. */
+  private getVerifier(): Promise<JwtVerifier> {
     const oauth = this.options.oauth!;
-    this.verifier ??= new JwtVerifier({
-      issuer: oauth.issuer,
-      audiences: oauth.audiences?.length ? oauth.audiences : [this.resource()],
-      jwksUrl: oauth.jwksUrl,
-      algorithms: oauth.algorithms?.length ? oauth.algorithms : ['RS256', 'ES256'],
-    });
+    this.verifier ??= import('./jwt-verifier.js').then(
+      ({ JwtVerifier }) =>
+        new JwtVerifier({
+          issuer: oauth.issuer,
+          audiences: oauth.audiences?.length ? oauth.audiences : [this.resource()],
+          jwksUrl: oauth.jwksUrl,
+          algorithms: oauth.algorithms?.length ? oauth.algorithms : ['RS256', 'ES256'],
+        }),
+    );
     return this.verifier;
   }
 
@@ -137,7 +141,7 @@ export class Authenticator {
       return false;
     }
     try {
-      req.auth = await this.getVerifier().verifyAccessToken(token);
+      req.auth = await (await this.getVerifier()).verifyAccessToken(token);
       return true;
     } catch (error) {
       const message = error instanceof InvalidTokenError ? error.message : `Token verification failed: ${(error as Error).message}`;
