@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { checkCommand } from './commands/check.js';
+import { initCommand } from './commands/init.js';
 import { serveCommand } from './commands/serve.js';
 import { packageVersion } from './version.js';
 
@@ -9,7 +10,7 @@ export function buildProgram(): Command {
     .version(packageVersion, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [serveCommand(), checkCommand()];
+  const commands = [serveCommand(), checkCommand(), initCommand()];
   for (const command of commands) {
     // exitOverride and error output are not inherited by commands made outside `program`.
     command.exitOverride().showHelpAfterError('(run with --help for usage)');
