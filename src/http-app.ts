@@ -4,6 +4,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { identityOf, type Authenticator } from './auth/authenticator.js';
 import { missingToolScopes } from './auth/tool-scopes.js';
+import { announcedBase } from './forwarded.js';
 import { sendRpcError } from './http-body.js';
 import type { Registry } from './registry.js';
 import { createRequestGuard, type GuardOptions } from './request-guard.js';
@@ -17,10 +18,13 @@ export interface HttpAppOptions extends GuardOptions {
   hub: SessionHub;
   registry: Registry;
   basePath: string;
+  /** Honour X-Forwarded-Proto/Host/Prefix in the URLs we announce. */
+  trustProxy: boolean;
   cors: boolean;
   keepaliveMs: number;
   maxBodyBytes: number;
   maxBufferedBytes: number;
+  writeTimeoutMs: number;
   info: { name: string; version: string };
   isReady(): boolean;
   onError(error: unknown, where: string): void;
@@ -33,6 +37,12 @@ export interface HttpAppOptions extends GuardOptions {
 
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
 const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'];
+
+/** Resident set and live JS heap, in MB: what an operator watches for leaks. */
+function memoryMb() {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) };
+}
 
 /** Routes on one port: both transports, health and readiness, under an optional base path. */
 export function createHttpApp(options: HttpAppOptions): RequestListener {
@@ -68,7 +78,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     : undefined;
   const sse = createSseRoutes({
     hub: options.hub,
-    messagesPath: `${options.basePath}/messages`,
+    messagesPath: (req) => `${announcedBase(req, options)}/messages`,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes,
@@ -80,6 +90,9 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     hub: options.hub,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    maxBufferedBytes: options.maxBufferedBytes,
+    writeTimeoutMs: options.writeTimeoutMs,
+    onSlowConsumer: options.onSlowConsumer,
     admit,
     directory: options.directory,
   });
@@ -123,6 +136,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
       ...(process.env.MCP_SSE_WORKER_ID && { worker: Number(process.env.MCP_SSE_WORKER_ID) }),
       errors: registry.errors,
       uptime: Math.round((Date.now() - started) / 1000),
+      memory: memoryMb(),
     });
   });
   router.get('/readyz', (_req, res) => {
@@ -142,7 +156,8 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
 
   app.use(options.basePath || '/', router);
   app.use((req, res) => {
-    res.status(404).json({ error: `Not found: ${req.method} ${req.path}. MCP endpoints are ${options.basePath}/sse and ${options.basePath}/mcp` });
+    const base = announcedBase(req, options);
+    res.status(404).json({ error: `Not found: ${req.method} ${req.path}. MCP endpoints are ${base}/sse and ${base}/mcp` });
   });
   app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => failed(error, req, res));
 

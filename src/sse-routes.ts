@@ -13,8 +13,8 @@ type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
 
 export interface SseRouteOptions {
   hub: SessionHub;
-  /** The path POSTs go to, base path included: what the `endpoint` event announces. */
-  messagesPath: string;
+  /** The URL POSTs go to, base path (and trusted forwarded prefix) included: what the `endpoint` event announces. */
+  messagesPath(req: IncomingMessage): string;
   keepaliveMs: number;
   maxBodyBytes: number;
   maxBufferedBytes: number;
@@ -37,7 +37,7 @@ export function createSseRoutes(options: SseRouteOptions) {
     const sessionId = randomUUID();
     const transport = new SseServerTransport(res, {
       sessionId,
-      endpoint: `${options.messagesPath}?sessionId=${sessionId}`,
+      endpoint: `${options.messagesPath(req)}?sessionId=${sessionId}`,
       keepaliveMs: options.keepaliveMs,
       maxBufferedBytes: options.maxBufferedBytes,
       onSlowConsumer: () => options.onSlowConsumer(sessionId),

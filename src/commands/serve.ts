@@ -48,10 +48,12 @@ export function serveCommand(): Command {
     .option('--cors', 'answer CORS preflights for allowed origins, exposing Mcp-Session-Id', false)
     .option('--base-path <path>', 'serve every route under this path prefix (behind a proxy)')
     .option('--public-url <url>', 'the URL clients use to reach this server, when a proxy sits in front')
+    .option('--trust-proxy', 'use X-Forwarded-Proto/Host/Prefix from the proxy in front in announced URLs', false)
     .option('--keepalive <ms>', 'interval of keepalive comments on SSE streams; 0 disables', parseInteger('--keepalive'), DEFAULTS.keepaliveMs)
     .option('--max-sessions <n>', 'sessions held at once before new ones get 503', parseInteger('--max-sessions', 1), DEFAULTS.maxSessions)
     .option('--session-timeout <ms>', 'close sessions idle this long', parseInteger('--session-timeout', 1), DEFAULTS.sessionTimeoutMs)
     .option('--max-body <bytes>', 'largest request body accepted', parseInteger('--max-body', 1), DEFAULTS.maxBodyBytes)
+    .option('--write-timeout <ms>', 'drop a Streamable HTTP session whose client has not read for this long', parseInteger('--write-timeout', 1), DEFAULTS.writeTimeoutMs)
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running calls may finish', parseInteger('--shutdown-timeout'), DEFAULTS.shutdownTimeoutMs)
     .option('--inspect', 'also start the MCP Inspector web UI, connected to this server, and stop it with the server')
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
@@ -170,11 +172,13 @@ function flagOptions(opts: Record<string, any>, keep: (flag: string) => boolean)
     cors: pick('cors'),
     basePath: pick('basePath'),
     publicUrl: pick('publicUrl'),
+    trustProxy: pick('trustProxy'),
     keepaliveMs: pick('keepalive'),
     maxSessions: pick('maxSessions'),
     sessionTimeoutMs: pick('sessionTimeout'),
     maxBodyBytes: pick('maxBody'),
     shutdownTimeoutMs: pick('shutdownTimeout'),
+    writeTimeoutMs: pick('writeTimeout'),
   });
 }
 
