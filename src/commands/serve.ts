@@ -111,15 +111,9 @@ Examples:
         logger.error((error as Error).message);
         process.exit(1);
       }
-      process.send?.({ mcpSse: 'ready' });
-      printBanner(logger, server, {
-        dir: path.relative(process.cwd(), path.resolve(dir)) || '.',
-        watching: options.watch !== false,
-        token: Boolean(options.authToken),
-        inspect: Boolean(opts.inspect),
-      });
-      const firstWorker = !cluster.isWorker || process.env.MCP_SSE_WORKER_ID === '1';
-      const removeState = firstWorker ? writeServerState(server) : () => {};
+      // Signal handlers go in before anything announces readiness: a SIGTERM that arrives in
+      // between would otherwise hit the default action and kill the process mid-way.
+      let removeState = () => {};
       let inspector: RunningInspector | undefined;
       let stopping = false;
       const stop = (signal: string) => {
@@ -133,6 +127,15 @@ Examples:
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      const firstWorker = !cluster.isWorker || process.env.MCP_SSE_WORKER_ID === '1';
+      if (firstWorker) removeState = writeServerState(server);
+      process.send?.({ mcpSse: 'ready' });
+      printBanner(logger, server, {
+        dir: path.relative(process.cwd(), path.resolve(dir)) || '.',
+        watching: options.watch !== false,
+        token: Boolean(options.authToken),
+        inspect: Boolean(opts.inspect),
+      });
       if (opts.inspect && firstWorker) inspector = await inspectServedServer(server, { authToken: options.authToken }, logger);
     });
 }
@@ -190,6 +193,9 @@ function mergeOAuth(...layers: Array<Partial<NonNullable<ConfigFile['oauth']>> |
 
 /** A tool file's stray timer or promise must cost a log line, never the server. */
 function installCrashGuards(logger: ReturnType<typeof createLogger>) {
+  // A log reader that went away (`serve | head`) makes every write fail with EPIPE; reported as an
+  // uncaught exception, that would be logged, fail again, and spin. Logs are best effort.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   process.on('uncaughtException', (error) => {
     logger.error(`uncaught exception (the server keeps running): ${error?.stack ?? error}`);
   });
