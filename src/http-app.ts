@@ -9,6 +9,7 @@ import type { Registry } from './registry.js';
 import { createRequestGuard, type GuardOptions } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
 import { createSseRoutes } from './sse-routes.js';
+import type { ModernEndpoint } from './modern/endpoint.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import type { Session } from './session.js';
 import { createStreamableRoutes } from './streamable-routes.js';
@@ -29,10 +30,12 @@ export interface HttpAppOptions extends GuardOptions {
   authenticator?: Authenticator;
   /** Scale-out: where other instances' sessions are. */
   directory?: SessionDirectory;
+  /** The 2026-07-28 protocol era on /mcp. */
+  modern?: ModernEndpoint;
 }
 
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
-const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'];
+const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'WWW-Authenticate'];
 
 /** Routes on one port: both transports, health and readiness, under an optional base path. */
 export function createHttpApp(options: HttpAppOptions): express.Express {
@@ -82,6 +85,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     maxBodyBytes: options.maxBodyBytes,
     admit,
     directory: options.directory,
+    modern: options.modern,
   });
 
   if (authenticator?.oauth) {

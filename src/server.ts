@@ -15,6 +15,7 @@ import { createLogger, type LogFormat, type Logger, type LogLevel } from './logg
 import type { ServerInfo } from './mcp-methods.js';
 import type { Registry } from './registry.js';
 import { createCore } from './core.js';
+import { createModernEndpoint } from './modern/endpoint.js';
 import { defaultAllowedHosts, isLoopback } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
 import { FolderWatcher } from './watch.js';
@@ -140,7 +141,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       ? new ClusterDirectory(() => relayUrl)
       : undefined;
   await directory?.start();
-  const { registry, hub, onError, stop } = createCore({
+  const { registry, hub, onError, onResourceUpdate, stop } = createCore({
     directory,
     info,
     logger,
@@ -153,7 +154,18 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     options.oauth || options.authenticate
       ? new Authenticator({ token: options.authToken, oauth: options.oauth, authenticate: options.authenticate, serverUrl: () => serverUrl })
       : undefined;
+  const modern = createModernEndpoint({
+    methods: hub.methods,
+    info,
+    watching: Boolean(options.dir) && options.watch !== false,
+    authenticated: Boolean(authenticator || options.authToken),
+    keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
+    onError,
+  });
+  registry.on('change', (changes) => modern.listChanged(changes));
+  const stopModernUpdates = onResourceUpdate((uri) => modern.resourceUpdated(uri));
   const app = createHttpApp({
+    modern,
     authenticator,
     directory,
     hub,
@@ -203,6 +215,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     port = await listen(httpServer, options.port ?? DEFAULTS.port, host);
   } catch (error) {
     await watcher?.close();
+    stopModernUpdates();
+    await modern.close();
     await stop();
     await directory?.close();
     throw error;
@@ -236,6 +250,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       while ([...hub.sessions.values()].some((s) => s.inflight.size > 0) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
+      stopModernUpdates();
+      await modern.close();
       await stop();
       await directory?.close();
       relayServer?.close();
