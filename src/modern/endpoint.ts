@@ -110,8 +110,10 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     const handler = options.methods[method];
     if (!handler) throw new ProtocolError(-32601, `Method not found: ${method}`);
     const state = ctx.mcpReq.requestState();
+    const sink = { notify: (n: { method: string; params?: Record<string, unknown> }) => ctx.mcpReq.notify(n as never), signal: ctx.mcpReq.signal };
     let call: ModernCall;
     let token: string;
+    let outcome;
     if (typeof state === 'string') {
       const entry = parked.get(state);
       const identity = identityFrom(ctx);
@@ -123,14 +125,14 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
       call = entry.call;
       token = state;
       call.answer(ctx.mcpReq.inputResponses);
+      outcome = call.serve(sink);
     } else {
       call = new ModernCall(identityFrom(ctx), host);
       token = randomUUID();
-      call.start(handler, ctx.mcpReq.id, request.params ?? {});
+      outcome = call.start(sink, handler, ctx.mcpReq.id, request.params ?? {});
     }
-    let outcome;
     try {
-      outcome = await call.serve({ notify: (n) => ctx.mcpReq.notify(n as never), signal: ctx.mcpReq.signal });
+      outcome = await outcome;
     } catch (error) {
       throw toProtocolError(error);
     }

@@ -82,8 +82,14 @@ export class ModernCall {
     this.session.auth = identity.auth;
   }
 
-  /** Starts the method; the first exchange's outcome follows from `serve`. */
-  start(handler: MethodHandler, id: RequestId, params: Record<string, unknown>): void {
+  /** Starts the method on its first exchange, so what it sends at once already has somewhere to go. */
+  async start(sink: ExchangeSink, handler: MethodHandler, id: RequestId, params: Record<string, unknown>): Promise<CallOutcome> {
+    this.attach(sink);
+    this.run(handler, id, params);
+    return this.serve(sink);
+  }
+
+  private run(handler: MethodHandler, id: RequestId, params: Record<string, unknown>): void {
     this.session.inflight.set(id, this.controller);
     const work = handler(this.session, params, { id, controller: this.controller });
     this.settled = work.then(
@@ -108,13 +114,17 @@ export class ModernCall {
     }
   }
 
-  /** Serves the call on one HTTP exchange until it has a result or needs the client's input. */
-  async serve(sink: ExchangeSink): Promise<CallOutcome> {
+  private attach(sink: ExchangeSink): void {
     this.sink = sink;
     const onAbort = () => this.controller.abort(new AbortReason('cancelled', 'the client closed the request'));
     if (sink.signal.aborted) onAbort();
     sink.signal.addEventListener('abort', onAbort, { once: true });
     this.detach = () => sink.signal.removeEventListener('abort', onAbort);
+  }
+
+  /** Serves the call on one HTTP exchange until it has a result or needs the client's input. */
+  async serve(sink: ExchangeSink): Promise<CallOutcome> {
+    if (this.sink !== sink) this.attach(sink);
     const needsInput = new Promise<CallOutcome>((resolve) => {
       const check = () => {
         const unasked = [...this.outstanding].filter(([key]) => !this.asked.has(key));
