@@ -7,6 +7,7 @@ import {
   createMcpHandler,
   inputRequired,
   LOG_LEVEL_META_KEY,
+  MissingRequiredClientCapabilityError,
   PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   Server,
@@ -140,6 +141,14 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     if (!INPUT_CAPABLE.has(method)) {
       call.abandon();
       throw new ProtocolError(-32603, `${method} cannot ask the client for input in protocol revision 2026-07-28 (only tools/call, prompts/get and resources/read can)`);
+    }
+    const missing = call.missingCapabilities(outcome.requests);
+    if (missing) {
+      call.abandon();
+      throw new MissingRequiredClientCapabilityError(
+        { requiredCapabilities: missing as never },
+        `This ${method} needs the client capabilities ${Object.keys(missing).map((k) => `"${k}"`).join(', ')}, which the request's clientCapabilities do not declare`,
+      );
     }
     const timer = setTimeout(() => {
       parked.delete(token);

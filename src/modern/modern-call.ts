@@ -76,7 +76,9 @@ export class ModernCall {
     this.session = new Session('', 'http', new ExchangeTransport(this), host);
     this.session.initialized = true;
     this.session.protocolVersion = identity.protocolVersion;
-    this.session.clientCapabilities = identity.clientCapabilities;
+    // Whether the client may be asked is decided when the call asks (see `missingCapabilities`): the
+    // revision answers an undeclared capability with -32021, not with an error inside the tool.
+    this.session.clientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} };
     this.session.clientInfo = identity.clientInfo;
     this.session.logLevel = identity.logLevel;
     this.session.auth = identity.auth;
@@ -144,6 +146,22 @@ export class ModernCall {
       this.sink = undefined;
       this.detach?.();
     }
+  }
+
+  /** The capabilities these requests need that the client's envelope did not declare, in spec shape. */
+  missingCapabilities(requests: Record<string, { method: string; params?: Record<string, unknown> }>): Record<string, unknown> | undefined {
+    const declared = this.identity.clientCapabilities as { sampling?: object; elicitation?: { form?: object; url?: object }; roots?: object };
+    const missing: Record<string, unknown> = {};
+    for (const { method, params } of Object.values(requests)) {
+      if (method === 'sampling/createMessage' && !declared.sampling) missing.sampling = {};
+      if (method === 'elicitation/create') {
+        const mode = params?.mode === 'url' ? 'url' : 'form';
+        // A bare `elicitation: {}` means form mode, as before modes existed.
+        const ok = declared.elicitation && (mode === 'url' ? declared.elicitation.url : declared.elicitation.form || !declared.elicitation.url);
+        if (!ok) missing.elicitation = { ...(missing.elicitation as object), [mode]: {} };
+      }
+    }
+    return Object.keys(missing).length > 0 ? missing : undefined;
   }
 
   /** Abandons a parked call whose client never came back. */

@@ -276,12 +276,13 @@ describe('the 2026-07-28 era', () => {
     expect(result.content).toEqual([{ type: 'text', text: 'teal for {"name":"Ada"}' }]);
   });
 
-  it('fails ctx.sample with a clear error for a client without the capability', async () => {
+  it('answers ctx.sample for a client without the capability with -32021, as the revision prescribes', async () => {
     const plain = await connectModern(server.url, 'pin');
     try {
-      const result = await plain.client.callTool({ name: 'ask', arguments: {} });
-      expect(result.isError).toBe(true);
-      expect((result.content as Array<{ text: string }>)[0]!.text).toMatch(/ctx\.sample\(\) needs a client that declares the "sampling" capability/);
+      await expect(plain.client.callTool({ name: 'ask', arguments: {} })).rejects.toMatchObject({
+        code: -32021,
+        data: { requiredCapabilities: { sampling: {} } },
+      });
     } finally {
       await plain.close();
     }
