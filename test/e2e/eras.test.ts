@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, type ConnectedClient } from '../helpers/clients.js';
@@ -71,6 +71,17 @@ beforeAll(async () => {
           const sampled = await ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: 'a colour?' } }], maxTokens: 5 });
           const answer = await ctx.elicit({ message: 'your name?', requestedSchema: { name: z.string() } });
           return (sampled.content as { text: string }).text + ' for ' + JSON.stringify(answer.content);
+        },
+      });
+      export const waits = defineTool({
+        description: 'Runs until cancelled, then records why',
+        input: { marker: z.string() },
+        async handler({ marker }, ctx) {
+          await ctx.progress(0, 1, 'started');
+          await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+          const { writeFileSync } = await import('node:fs');
+          writeFileSync(marker, (ctx.signal.reason as { kind?: string }).kind ?? 'unknown');
+          return 'never seen';
         },
       });
       export const touch = defineTool({
@@ -247,6 +258,23 @@ describe('the 2026-07-28 era', () => {
     );
     expect(result.content).toEqual([{ type: 'text', text: 'done without a session' }]);
     expect(progress).toEqual([1, 2, 3]);
+  });
+
+  it('aborts ctx.signal with reason cancelled when the client abandons the call', async () => {
+    const marker = `${dir}/cancelled.txt`;
+    const abort = new AbortController();
+    const call = modern.client.callTool(
+      { name: 'waits', arguments: { marker } },
+      { signal: abort.signal, onprogress: () => abort.abort() },
+    );
+    await expect(call).rejects.toThrow();
+    const deadline = Date.now() + 10_000;
+    let reason: string | undefined;
+    while (Date.now() < deadline && reason === undefined) {
+      reason = await readFile(marker, 'utf8').catch(() => undefined);
+      if (reason === undefined) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(reason).toBe('cancelled');
   });
 
   it('sends logs at or above the request logLevel, and none without one', async () => {
