@@ -160,6 +160,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     watching: Boolean(options.dir) && options.watch !== false,
     authenticated: Boolean(authenticator || options.authToken),
     keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
+    maxHeld: options.maxSessions ?? DEFAULTS.maxSessions,
     onError,
   });
   registry.on('change', (changes) => modern.listChanged(changes));
@@ -247,7 +248,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       const grace = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
       const deadline = Date.now() + grace;
       // Let running calls finish (up to the grace period) before their streams close.
-      while ([...hub.sessions.values()].some((s) => s.inflight.size > 0) && Date.now() < deadline) {
+      while ((modern.running > 0 || [...hub.sessions.values()].some((s) => s.inflight.size > 0)) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       stopModernUpdates();

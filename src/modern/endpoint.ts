@@ -31,6 +31,8 @@ export interface ModernEndpointOptions {
   /** Authentication is on: results may differ per caller, so no shared caches. */
   authenticated: boolean;
   keepaliveMs: number;
+  /** Open `subscriptions/listen` streams, and calls waiting for the client's input, each at most this many. */
+  maxHeld: number;
   onError(error: unknown, where: string): void;
   /** How long a call that asked for input waits for the client's retry. */
   parkTimeoutMs?: number;
@@ -41,6 +43,8 @@ export interface ModernEndpoint {
   /** Registry changes, for open `subscriptions/listen` streams. */
   listChanged(changes: ListChanges): void;
   resourceUpdated(uri: string): void;
+  /** Calls being served right now (not those waiting for the client), for a graceful shutdown. */
+  readonly running: number;
   close(): Promise<void>;
 }
 
@@ -106,8 +110,18 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     onError: options.onError,
   };
   const hints = cacheHints(options);
+  let running = 0;
 
   async function run(method: string, request: { params?: Record<string, unknown> }, ctx: ServerContext): Promise<unknown> {
+    running++;
+    try {
+      return await serveCall(method, request, ctx);
+    } finally {
+      running--;
+    }
+  }
+
+  async function serveCall(method: string, request: { params?: Record<string, unknown> }, ctx: ServerContext): Promise<unknown> {
     const handler = options.methods[method];
     if (!handler) throw new ProtocolError(-32601, `Method not found: ${method}`);
     const state = ctx.mcpReq.requestState();
@@ -150,6 +164,10 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
         `This ${method} needs the client capabilities ${Object.keys(missing).map((k) => `"${k}"`).join(', ')}, which the request's clientCapabilities do not declare`,
       );
     }
+    if (parked.size >= options.maxHeld) {
+      call.abandon();
+      throw new ProtocolError(-32603, 'Service Unavailable: too many calls are waiting for client input; try again later');
+    }
     const timer = setTimeout(() => {
       parked.delete(token);
       call.abandon();
@@ -178,6 +196,7 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
   const handler = createMcpHandler(buildServer, {
     legacy: 'reject',
     keepAliveMs: options.keepaliveMs,
+    maxSubscriptions: options.maxHeld,
     onerror: (error) => options.onError(error, 'modern /mcp'),
   });
   const serveNode = toNodeHandler(handler, { onerror: (error) => options.onError(error, 'modern /mcp') });
@@ -190,6 +209,9 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
       if (changes.prompts) handler.notify.promptsChanged();
     },
     resourceUpdated: (uri) => handler.notify.resourceUpdated(uri),
+    get running() {
+      return running;
+    },
     async close() {
       for (const { call, timer } of parked.values()) {
         clearTimeout(timer);

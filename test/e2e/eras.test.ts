@@ -84,6 +84,14 @@ beforeAll(async () => {
           return 'never seen';
         },
       });
+      export const slow = defineTool({
+        description: 'Takes a moment after saying it started',
+        async handler(_args, ctx) {
+          await ctx.progress(0, 1, 'started');
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return 'finished';
+        },
+      });
       export const touch = defineTool({
         description: 'Announces a resource update',
         handler: (_args, ctx) => { ctx.notifyResourceUpdated('docs://readme'); return 'touched'; },
@@ -371,4 +379,17 @@ describe('the checks in front of /mcp apply to both eras', () => {
     });
     expect(response.status).toBe(403);
   });
+});
+
+it('lets a running 2026 call finish when the server is told to stop', async () => {
+  const own = await serve(`${dir}/tools`);
+  const client = await connectModern(own.url, 'pin');
+  try {
+    const result = await client.client.callTool({ name: 'slow', arguments: {} }, { onprogress: () => void own.child.kill('SIGTERM') });
+    expect(result.content).toEqual([{ type: 'text', text: 'finished' }]);
+    expect((await own.exited).code).toBe(0);
+  } finally {
+    await client.close().catch(() => undefined);
+    await own.stop();
+  }
 });
