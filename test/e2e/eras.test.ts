@@ -92,6 +92,13 @@ beforeAll(async () => {
           return 'finished';
         },
       });
+      export const link = defineTool({
+        description: 'Sends the user to a URL',
+        async handler(_args, ctx) {
+          const answer = await ctx.elicit({ mode: 'url', message: 'Sign in', url: 'https://example.com/login', elicitationId: 'e1' });
+          return 'url answer: ' + answer.action;
+        },
+      });
       export const touch = defineTool({
         description: 'Announces a resource update',
         handler: (_args, ctx) => { ctx.notifyResourceUpdated('docs://readme'); return 'touched'; },
@@ -310,6 +317,25 @@ describe('the 2026-07-28 era', () => {
     });
     const result = await modern.client.callTool({ name: 'ask', arguments: {} });
     expect(result.content).toEqual([{ type: 'text', text: 'teal for {"name":"Ada"}' }]);
+  });
+
+  it('runs URL-mode ctx.elicit for a client that declares it', async () => {
+    const urls = await connectModern(server.url, 'pin', { capabilities: { elicitation: { url: {} } } });
+    try {
+      urls.client.setRequestHandler('elicitation/create', async (request) => {
+        expect(request.params).toMatchObject({ mode: 'url', url: 'https://example.com/login', message: 'Sign in' });
+        return { action: 'accept' };
+      });
+      const result = await urls.client.callTool({ name: 'link', arguments: {} });
+      expect(result.content).toEqual([{ type: 'text', text: 'url answer: accept' }]);
+      // The same client declared no sampling: the call that needs it is refused with -32021.
+      await expect(urls.client.callTool({ name: 'ask', arguments: {} })).rejects.toMatchObject({
+        code: -32021,
+        data: { requiredCapabilities: { sampling: {} } },
+      });
+    } finally {
+      await urls.close();
+    }
   });
 
   it('answers ctx.sample for a client without the capability with -32021, as the revision prescribes', async () => {
