@@ -371,7 +371,7 @@ describe('the 2026-07-28 era', () => {
 describe('the checks in front of /mcp apply to both eras', () => {
   let guarded: ServeHandle;
   beforeAll(async () => {
-    guarded = await serve(`${dir}/tools`, ['--auth-token', 'sekret']);
+    guarded = await serve(`${dir}/tools`, ['--auth-token', 'sekret', '--cors']);
   });
   afterAll(async () => {
     await guarded?.stop();
@@ -388,6 +388,35 @@ describe('the checks in front of /mcp apply to both eras', () => {
     } finally {
       await ok.close();
     }
+  });
+
+  it('lets browser clients send and read the 2026 headers (CORS)', async () => {
+    const preflight = await fetch(`${guarded.url}/mcp`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'http://localhost:5173',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'content-type,authorization,mcp-protocol-version,mcp-method,mcp-name',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    const allowed = preflight.headers.get('access-control-allow-headers')!.toLowerCase().split(',');
+    expect(allowed).toEqual(expect.arrayContaining(['mcp-protocol-version', 'mcp-method', 'mcp-name', 'authorization']));
+    const answer = await fetch(`${guarded.url}/mcp`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+        Authorization: 'Bearer sekret',
+        Origin: 'http://localhost:5173',
+        'MCP-Protocol-Version': MODERN,
+        'Mcp-Method': 'server/discover',
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: ENVELOPE } }),
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(answer.headers.get('access-control-expose-headers')!.toLowerCase()).toContain('mcp-protocol-version');
   });
 
   it('refuses a 2026 request from a foreign Origin with 403', async () => {
