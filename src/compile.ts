@@ -1,6 +1,8 @@
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface CompiledFile {
   code: string;
@@ -78,18 +80,40 @@ async function fromBuildFailure(error: unknown, root: string): Promise<LoadError
   const location = first.location
     ? { file: path.resolve(root, first.location.file), line: first.location.line, column: first.location.column + 1 }
     : undefined;
-  return new LoadError(message, location, frame);
+  return new LoadError(message, location, codeFrame(frame!));
 }
 
-/** A code frame for an error thrown while a file was evaluated, from its source-mapped stack. */
-export async function frameForRuntimeError(error: unknown, file: string): Promise<LoadError> {
+/**
+ * esbuild's frame repeats the location with a 0-based column; our headline already gives it
+ * 1-based (as editors count), and two different numbers for one place only confuse.
+ */
+function codeFrame(formatted: string): string {
+  return formatted.replace(/^\s+\S+:\d+:\d+:\n/m, '');
+}
+
+/**
+ * Where in the source a position of the compiled bundle came from, through the bundle's inline
+ * source map (stacks are not source-mapped unless Node runs with --enable-source-maps).
+ */
+function originalPosition(code: string, line: number, column: number, root: string) {
+  const map = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+  if (!map) return undefined;
+  const entry = new SourceMap(JSON.parse(Buffer.from(map[1]!, 'base64').toString('utf8'))).findEntry(line - 1, column - 1);
+  if (!('originalSource' in entry) || !entry.originalSource) return undefined;
+  const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(root, entry.originalSource);
+  return { file: source, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+}
+
+/** A code frame for an error thrown while a file was evaluated, located through its source map. */
+export async function frameForRuntimeError(error: unknown, file: string, code?: string, root = path.dirname(file)): Promise<LoadError> {
   const message = error instanceof Error ? error.message : String(error);
   const stack = error instanceof Error ? (error.stack ?? '') : '';
   const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const match = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
   if (!match) return new LoadError(message);
-  const line = Number(match[1]);
-  const column = Number(match[2]);
+  const mapped = code ? originalPosition(code, Number(match[1]), Number(match[2]), root) : undefined;
+  const { line, column } = mapped ?? { line: Number(match[1]), column: Number(match[2]) };
+  file = mapped?.file ?? file;
   let lineText = '';
   try {
     lineText = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '';
@@ -100,5 +124,5 @@ export async function frameForRuntimeError(error: unknown, file: string): Promis
     [{ text: message, location: { file, line, column: column - 1, lineText, length: 0 } }],
     { kind: 'error', color: false },
   );
-  return new LoadError(message, { file, line, column }, frame);
+  return new LoadError(message, { file, line, column }, codeFrame(frame!));
 }

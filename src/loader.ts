@@ -3,6 +3,7 @@ import path from 'node:path';
 import { compileFile, frameForRuntimeError, LoadError } from './compile.js';
 import { compileDefinition, DefinitionError, findDefinitions, type LoadedDefinition } from './definitions.js';
 import { evaluateModule } from './evaluate.js';
+import { definitionKind } from './define.js';
 
 export type FileLoad =
   | { file: string; ok: true; definitions: LoadedDefinition[]; inputs: string[] }
@@ -34,11 +35,12 @@ export async function loadFile(file: string, root: string): Promise<FileLoad> {
   try {
     exports = evaluateModule(compiled.code, file);
   } catch (error) {
-    return { file, ok: false, error: await frameForRuntimeError(error, file), inputs: compiled.inputs };
+    return { file, ok: false, error: await frameForRuntimeError(error, file, compiled.code, root), inputs: compiled.inputs };
   }
 
   const relative = path.relative(root, file);
-  const found = findDefinitions(exports);
+  // `module.exports = defineTool(...)` makes the definition itself the exports object.
+  const found = findDefinitions(definitionKind(exports) ? { default: exports } : exports);
   const definitions: LoadedDefinition[] = [];
   const problems: string[] = [];
   for (const item of found) {

@@ -119,7 +119,7 @@ describe('scale-out through Redis', () => {
   });
 
   it('reports the instance in /healthz', async () => {
-    const [ha, hb] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/healthz`)).json()));
+    const [ha, hb] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/healthz`)).json() as Promise<{ instance: string; redis: string }>));
     expect(ha.instance).toMatch(/^[0-9a-f-]{36}$/);
     expect(ha.instance).not.toBe(hb.instance);
     expect(ha.redis).toBe('up');

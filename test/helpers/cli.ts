@@ -83,9 +83,9 @@ export interface ServeHandle extends RunningCli {
   mcpUrl: string;
 }
 
-/** `mcp-sse serve <dir> --port 0 …`, resolved once the banner shows the URL. */
-export async function serve(dir: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv } = {}): Promise<ServeHandle> {
-  const cli = runCli(['serve', dir, '--port', '0', ...args], options);
+/** `mcp-sse serve <dir> --port 0 …` (no dir when `dir` is ''), resolved once the banner shows the URL. */
+export async function serve(dir: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ServeHandle> {
+  const cli = runCli(['serve', ...(dir ? [dir] : []), '--port', '0', ...args], options);
   try {
     const [, mcpUrl] = (await cli.waitFor(/Streamable HTTP\s+(\S+)/)) as RegExpMatchArray;
     await cli.waitFor(/ready/);
