@@ -137,7 +137,7 @@ function withoutModernFields(result: Record<string, unknown>): Record<string, un
   return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
 }
 
-async function rawModern(method: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+async function rawModern(method: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}, envelope = ENVELOPE) {
   const response = await fetch(`${server.url}/mcp`, {
     method: 'POST',
     headers: {
@@ -147,7 +147,7 @@ async function rawModern(method: string, params: Record<string, unknown> = {}, h
       'Mcp-Method': method,
       ...headers,
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: ENVELOPE } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope } }),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
 }
@@ -348,6 +348,29 @@ describe('the 2026-07-28 era', () => {
     } finally {
       await plain.close();
     }
+  });
+
+  it('asks again for an input the retry left unanswered, and resumes the same call round by round', async () => {
+    const envelope = { ...ENVELOPE, 'io.modelcontextprotocol/clientCapabilities': { sampling: {}, elicitation: { form: {} } } };
+    const call = (extra: Record<string, unknown>) =>
+      rawModern('tools/call', { name: 'ask', arguments: {}, ...extra }, { 'Mcp-Name': 'ask' }, envelope).then(
+        (answer) => answer.body.result as Record<string, any>,
+      );
+    const first = await call({});
+    expect(first.resultType).toBe('input_required');
+    const [key, asked] = Object.entries(first.inputRequests as Record<string, { method: string }>)[0]!;
+    expect(asked.method).toBe('sampling/createMessage');
+    const again = await call({ requestState: first.requestState, inputResponses: {} });
+    expect(again).toMatchObject({ resultType: 'input_required', inputRequests: { [key]: { method: 'sampling/createMessage' } } });
+    const sampled = { role: 'assistant', content: { type: 'text', text: 'amber' }, model: 'm' };
+    const second = await call({ requestState: again.requestState, inputResponses: { [key]: sampled } });
+    const [nextKey, elicit] = Object.entries(second.inputRequests as Record<string, { method: string }>)[0]!;
+    expect(elicit.method).toBe('elicitation/create');
+    const done = await call({ requestState: second.requestState, inputResponses: { [nextKey]: { action: 'accept', content: { name: 'Lin' } } } });
+    expect(done).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'amber for {"name":"Lin"}' }] });
+    // A finished call's state cannot be replayed.
+    const replay = await rawModern('tools/call', { name: 'ask', arguments: {}, requestState: second.requestState, inputResponses: {} }, { 'Mcp-Name': 'ask' }, envelope);
+    expect(replay.body.error).toMatchObject({ code: -32602 });
   });
 
   it('rejects a retry whose requestState names no waiting call', async () => {
