@@ -161,6 +161,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     authenticated: Boolean(authenticator || options.authToken),
     keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
     maxHeld: options.maxSessions ?? DEFAULTS.maxSessions,
+    directory,
     onError,
   });
   registry.on('change', (changes) => modern.listChanged(changes));

@@ -19,6 +19,8 @@ import { identityOf } from '../auth/authenticator.js';
 import { SERVER_CAPABILITIES, type ServerInfo } from '../mcp-methods.js';
 import type { ListChanges } from '../registry.js';
 import { RpcError, type MethodTable } from '../rpc.js';
+import { forwardToHolder, RELAYED_HEADER } from '../scale/relay.js';
+import type { SessionDirectory } from '../scale/session-directory.js';
 import type { Session, SessionHost } from '../session.js';
 import { ModernCall, type CallIdentity } from './modern-call.js';
 
@@ -36,6 +38,8 @@ export interface ModernEndpointOptions {
   onError(error: unknown, where: string): void;
   /** How long a call that asked for input waits for the client's retry. */
   parkTimeoutMs?: number;
+  /** Scale-out: a retry that lands on another instance is relayed to the one holding its call. */
+  directory?: SessionDirectory;
 }
 
 export interface ModernEndpoint {
@@ -91,6 +95,14 @@ function identityFrom(ctx: ServerContext): CallIdentity {
   };
 }
 
+/** Held calls are registered next to sessions, under a key no session id can take. */
+const heldKey = (token: string) => `held:${token}`;
+
+function requestStateOf(body: unknown): string | undefined {
+  const state = (body as { params?: { requestState?: unknown } } | null)?.params?.requestState;
+  return typeof state === 'string' ? state : undefined;
+}
+
 function toProtocolError(error: unknown): unknown {
   if (error instanceof RpcError) return new ProtocolError(error.code, error.message, error.data);
   return error;
@@ -137,6 +149,7 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
       }
       parked.delete(state);
       clearTimeout(entry.timer);
+      options.directory?.release(heldKey(state));
       call = entry.call;
       token = state;
       call.answer(ctx.mcpReq.inputResponses);
@@ -170,10 +183,12 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     }
     const timer = setTimeout(() => {
       parked.delete(token);
+      options.directory?.release(heldKey(token));
       call.abandon();
     }, options.parkTimeoutMs ?? PARK_TIMEOUT_MS);
     timer.unref();
     parked.set(token, { call, timer });
+    options.directory?.claim(heldKey(token), 'http');
     return inputRequired({ inputRequests: outcome.requests as never, requestState: token });
   }
 
@@ -201,8 +216,22 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
   });
   const serveNode = toNodeHandler(handler, { onerror: (error) => options.onError(error, 'modern /mcp') });
 
+  /** The instance holding the call a retry continues, when that is not this one. */
+  async function holderOf(req: IncomingMessage, body: unknown) {
+    const state = requestStateOf(body);
+    const { directory } = options;
+    if (!state || !directory || parked.has(state) || req.headers[RELAYED_HEADER]) return undefined;
+    // An unreachable directory leaves the retry here, where it gets the expired-state error.
+    const location = await directory.locate(heldKey(state)).catch(() => undefined);
+    return location ? { location, directory, key: heldKey(state) } : undefined;
+  }
+
   return {
-    serve: (req, res, body) => serveNode(req, res, body),
+    async serve(req, res, body) {
+      const holder = await holderOf(req, body);
+      if (holder) return forwardToHolder(holder.location, holder.directory, holder.key, req, res, body);
+      return serveNode(req, res, body);
+    },
     listChanged(changes) {
       if (changes.tools) handler.notify.toolsChanged();
       if (changes.resources) handler.notify.resourcesChanged();
@@ -213,8 +242,9 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
       return running;
     },
     async close() {
-      for (const { call, timer } of parked.values()) {
+      for (const [token, { call, timer }] of parked) {
         clearTimeout(timer);
+        options.directory?.release(heldKey(token));
         call.abandon();
       }
       parked.clear();

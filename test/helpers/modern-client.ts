@@ -20,7 +20,13 @@ export interface ModernClient {
 export async function connectModern(
   baseUrl: string,
   negotiation: Negotiation,
-  options: { capabilities?: ClientCapabilities; headers?: Record<string, string>; name?: string } = {},
+  options: {
+    capabilities?: ClientCapabilities;
+    headers?: Record<string, string>;
+    name?: string;
+    /** Where each HTTP request really goes, e.g. a load balancer without stickiness. */
+    fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
+  } = {},
 ): Promise<ModernClient> {
   const client = new Client(
     { name: options.name ?? `test-v2-${negotiation}`, version: '1.0.0' },
@@ -33,6 +39,7 @@ export async function connectModern(
   client.fallbackNotificationHandler = async (notification) => recorder.record(notification as Notification);
   const transport = new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), {
     ...(options.headers && { requestInit: { headers: options.headers } }),
+    ...(options.fetch && { fetch: options.fetch }),
   });
   await client.connect(transport);
   const subscriptions: McpSubscription[] = [];
