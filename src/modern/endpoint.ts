@@ -15,14 +15,14 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import { identityOf } from '../auth/authenticator.js';
 import { SERVER_CAPABILITIES, type ServerInfo } from '../mcp-methods.js';
 import type { ListChanges } from '../registry.js';
 import { RpcError, type MethodTable } from '../rpc.js';
 import { forwardToHolder, RELAYED_HEADER } from '../scale/relay.js';
 import type { SessionDirectory } from '../scale/session-directory.js';
 import type { Session, SessionHost } from '../session.js';
-import { ModernCall, type CallIdentity } from './modern-call.js';
+import { HeldCalls, heldKey } from './held-calls.js';
+import { ModernCall, type CallIdentity, type CallOutcome, type ExchangeSink } from './modern-call.js';
 
 export interface ModernEndpointOptions {
   /** The same method table every 2025 session answers from. */
@@ -95,9 +95,6 @@ function identityFrom(ctx: ServerContext): CallIdentity {
   };
 }
 
-/** Held calls are registered next to sessions, under a key no session id can take. */
-const heldKey = (token: string) => `held:${token}`;
-
 function requestStateOf(body: unknown): string | undefined {
   const state = (body as { params?: { requestState?: unknown } } | null)?.params?.requestState;
   return typeof state === 'string' ? state : undefined;
@@ -115,7 +112,7 @@ function toProtocolError(error: unknown): unknown {
  * crosses between the v2 objects here and the v1-typed code behind the table.
  */
 export function createModernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
-  const parked = new Map<string, { call: ModernCall; timer: NodeJS.Timeout }>();
+  const held = new HeldCalls({ timeoutMs: options.parkTimeoutMs ?? PARK_TIMEOUT_MS, max: options.maxHeld, directory: options.directory });
   const host: SessionHost = {
     methods: options.methods,
     onClose: () => undefined,
@@ -137,30 +134,25 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     const handler = options.methods[method];
     if (!handler) throw new ProtocolError(-32601, `Method not found: ${method}`);
     const state = ctx.mcpReq.requestState();
-    const sink = { notify: (n: { method: string; params?: Record<string, unknown> }) => ctx.mcpReq.notify(n as never), signal: ctx.mcpReq.signal };
+    const sink: ExchangeSink = { notify: (n) => ctx.mcpReq.notify(n as never), signal: ctx.mcpReq.signal };
     let call: ModernCall;
     let token: string;
-    let outcome;
+    let pending: Promise<CallOutcome>;
     if (typeof state === 'string') {
-      const entry = parked.get(state);
-      const identity = identityFrom(ctx);
-      if (!entry || identityOf(entry.call.identity.auth) !== identityOf(identity.auth)) {
-        throw new ProtocolError(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
-      }
-      parked.delete(state);
-      clearTimeout(entry.timer);
-      options.directory?.release(heldKey(state));
-      call = entry.call;
+      const resumed = held.take(state, method, identityFrom(ctx).auth);
+      if (!resumed) throw new ProtocolError(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
+      call = resumed;
       token = state;
       call.answer(ctx.mcpReq.inputResponses);
-      outcome = call.serve(sink);
+      pending = call.serve(sink);
     } else {
       call = new ModernCall(identityFrom(ctx), host);
       token = randomUUID();
-      outcome = call.start(sink, handler, ctx.mcpReq.id, request.params ?? {});
+      pending = call.start(sink, handler, ctx.mcpReq.id, request.params ?? {});
     }
+    let outcome: CallOutcome;
     try {
-      outcome = await outcome;
+      outcome = await pending;
     } catch (error) {
       throw toProtocolError(error);
     }
@@ -177,18 +169,11 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
         `This ${method} needs the client capabilities ${Object.keys(missing).map((k) => `"${k}"`).join(', ')}, which the request's clientCapabilities do not declare`,
       );
     }
-    if (parked.size >= options.maxHeld) {
+    if (held.isFull) {
       call.abandon();
       throw new ProtocolError(-32603, 'Service Unavailable: too many calls are waiting for client input; try again later');
     }
-    const timer = setTimeout(() => {
-      parked.delete(token);
-      options.directory?.release(heldKey(token));
-      call.abandon();
-    }, options.parkTimeoutMs ?? PARK_TIMEOUT_MS);
-    timer.unref();
-    parked.set(token, { call, timer });
-    options.directory?.claim(heldKey(token), 'http');
+    held.hold(token, call, method);
     return inputRequired({ inputRequests: outcome.requests as never, requestState: token });
   }
 
@@ -220,7 +205,7 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
   async function holderOf(req: IncomingMessage, body: unknown) {
     const state = requestStateOf(body);
     const { directory } = options;
-    if (!state || !directory || parked.has(state) || req.headers[RELAYED_HEADER]) return undefined;
+    if (!state || !directory || held.has(state) || req.headers[RELAYED_HEADER]) return undefined;
     // An unreachable directory leaves the retry here, where it gets the expired-state error.
     const location = await directory.locate(heldKey(state)).catch(() => undefined);
     return location ? { location, directory, key: heldKey(state) } : undefined;
@@ -242,12 +227,7 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
       return running;
     },
     async close() {
-      for (const [token, { call, timer }] of parked) {
-        clearTimeout(timer);
-        options.directory?.release(heldKey(token));
-        call.abandon();
-      }
-      parked.clear();
+      held.abandonAll();
       await handler.close();
     },
   };

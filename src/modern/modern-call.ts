@@ -56,7 +56,7 @@ class ExchangeTransport implements Transport {
 /**
  * One 2026-07-28 request served from the method table through a per-call `Session`, so handlers
  * and their `ctx` run exactly the code the 2025 era runs. A call that asks the client for input
- * survives its HTTP exchange: it is parked, and the client's retry (with `inputResponses` and the
+ * survives its HTTP exchange: it is held, and the client's retry (with `inputResponses` and the
  * `requestState` naming this call) answers the pending `ctx.sample`/`ctx.elicit` and resumes it.
  */
 export class ModernCall {
@@ -164,7 +164,7 @@ export class ModernCall {
     return Object.keys(missing).length > 0 ? missing : undefined;
   }
 
-  /** Abandons a parked call whose client never came back. */
+  /** Abandons a held call whose client never came back, or that cannot go on. */
   abandon(): void {
     this.controller.abort(new AbortReason('disconnected', 'the client did not retry the request with its input'));
     void this.session.close();
