@@ -1,5 +1,6 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, LoggingLevel, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { RequestAbort } from '../request-abort.js';
 import type { MethodHandler } from '../rpc.js';
 import { AbortReason, Session, type SessionHost } from '../session.js';
 
@@ -61,7 +62,7 @@ class ExchangeTransport implements Transport {
  */
 export class ModernCall {
   readonly session: Session;
-  readonly controller = new AbortController();
+  readonly controller = new RequestAbort();
   sink?: ExchangeSink;
   private readonly outstanding = new Map<string, { method: string; params?: Record<string, unknown> }>();
   private readonly asked = new Set<string>();
