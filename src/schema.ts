@@ -10,7 +10,8 @@ import {
 } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv2020Type } from 'ajv/dist/2020.js';
 
 export type Validation = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
 
@@ -29,6 +30,9 @@ const EMPTY_OBJECT = { type: 'object' as const, properties: {} };
 
 const draft7 = new AjvJsonSchemaValidator();
 let draft2020: AjvJsonSchemaValidator | undefined;
+// Ajv's 2020 build is required on first use: few tools need it, and it costs startup time.
+const require = createRequire(import.meta.url);
+const loadAjv2020 = (): typeof Ajv2020Type => (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020Type }).Ajv2020;
 
 function isZodSchema(value: unknown): value is AnySchema {
   if (typeof value !== 'object' || value === null) return false;
@@ -87,7 +91,7 @@ function compileJsonSchema(spec: Record<string, unknown>): CompiledSchema {
   if (jsonSchema.type !== 'object') throw new Error(`a JSON Schema here must have type "object", not ${JSON.stringify(jsonSchema.type)}`);
   const is2020 = typeof spec.$schema === 'string' && spec.$schema.includes('2020-12');
   // Ajv's default build is draft-07; a 2020-12 schema needs its 2020 build to compile at all.
-  const provider = is2020 ? (draft2020 ??= new AjvJsonSchemaValidator(new Ajv2020({ strict: false, allErrors: true }) as never)) : draft7;
+  const provider = is2020 ? (draft2020 ??= new AjvJsonSchemaValidator(new (loadAjv2020())({ strict: false, allErrors: true }) as never)) : draft7;
   const check = provider.getValidator<Record<string, unknown>>(jsonSchema as never);
   return {
     jsonSchema,

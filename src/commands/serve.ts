@@ -6,6 +6,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { createLogger, type LogFormat, type LogLevel } from '../logger.js';
 import { createServer, DEFAULTS, type McpSseServer } from '../server.js';
 import { printBanner } from './banner.js';
+import { inspectServedServer } from './inspect.js';
+import type { RunningInspector } from './inspector-launcher.js';
+import { writeServerState } from './server-state.js';
 import { findConfigFile, loadConfigFile, type LoadedConfig } from '../config-file.js';
 import type { LoadError } from '../compile.js';
 import type { ConfigFile } from '../define-config.js';
@@ -45,11 +48,14 @@ export function serveCommand(): Command {
     .option('--cors', 'answer CORS preflights for allowed origins, exposing Mcp-Session-Id', false)
     .option('--base-path <path>', 'serve every route under this path prefix (behind a proxy)')
     .option('--public-url <url>', 'the URL clients use to reach this server, when a proxy sits in front')
+    .option('--trust-proxy', 'use X-Forwarded-Proto/Host/Prefix from the proxy in front in announced URLs', false)
     .option('--keepalive <ms>', 'interval of keepalive comments on SSE streams; 0 disables', parseInteger('--keepalive'), DEFAULTS.keepaliveMs)
     .option('--max-sessions <n>', 'sessions held at once before new ones get 503', parseInteger('--max-sessions', 1), DEFAULTS.maxSessions)
     .option('--session-timeout <ms>', 'close sessions idle this long', parseInteger('--session-timeout', 1), DEFAULTS.sessionTimeoutMs)
     .option('--max-body <bytes>', 'largest request body accepted', parseInteger('--max-body', 1), DEFAULTS.maxBodyBytes)
+    .option('--write-timeout <ms>', 'drop a Streamable HTTP session whose client has not read for this long', parseInteger('--write-timeout', 1), DEFAULTS.writeTimeoutMs)
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running calls may finish', parseInteger('--shutdown-timeout'), DEFAULTS.shutdownTimeoutMs)
+    .option('--inspect', 'also start the MCP Inspector web UI, connected to this server, and stop it with the server')
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
     .option('--config <file>', 'config file (default: the nearest mcp-sse.config.ts/.js in the folder or above it, up to the project root)')
@@ -60,6 +66,7 @@ export function serveCommand(): Command {
 Examples:
   $ mcp-sse serve                      serve ./tools on http://127.0.0.1:8000
   $ mcp-sse serve ./tools --port 0     pick a free port
+  $ mcp-sse serve --inspect            and open the MCP Inspector connected to it
   $ mcp-sse serve --host 0.0.0.0 --auth-token "$TOKEN"
   $ mcp-sse serve --auth-issuer https://auth.example.com/ --public-url https://tools.example.com --auth-scopes tools.read
   $ mcp-sse serve --base-path /mcp-tools --public-url https://example.com/mcp-tools`,
@@ -104,21 +111,32 @@ Examples:
         logger.error((error as Error).message);
         process.exit(1);
       }
-      process.send?.({ mcpSse: 'ready' });
-      printBanner(logger, server, {
-        dir: path.relative(process.cwd(), path.resolve(dir)) || '.',
-        watching: options.watch !== false,
-        token: Boolean(options.authToken),
-      });
+      // Signal handlers go in before anything announces readiness: a SIGTERM that arrives in
+      // between would otherwise hit the default action and kill the process mid-way.
+      let removeState = () => {};
+      let inspector: RunningInspector | undefined;
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) process.exit(1); // a second Ctrl-C means now
         stopping = true;
         logger.info(`${signal}: closing ${server.hub.sessions.size} session(s)`);
-        void server.close().then(() => process.exit(0));
+        void Promise.all([server.close(), inspector?.stop()]).then(() => {
+          removeState();
+          process.exit(0);
+        });
       };
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
+      const firstWorker = !cluster.isWorker || process.env.MCP_SSE_WORKER_ID === '1';
+      if (firstWorker) removeState = writeServerState(server);
+      process.send?.({ mcpSse: 'ready' });
+      printBanner(logger, server, {
+        dir: path.relative(process.cwd(), path.resolve(dir)) || '.',
+        watching: options.watch !== false,
+        token: Boolean(options.authToken),
+        inspect: Boolean(opts.inspect),
+      });
+      if (opts.inspect && firstWorker) inspector = await inspectServedServer(server, { authToken: options.authToken }, logger);
     });
 }
 
@@ -157,11 +175,13 @@ function flagOptions(opts: Record<string, any>, keep: (flag: string) => boolean)
     cors: pick('cors'),
     basePath: pick('basePath'),
     publicUrl: pick('publicUrl'),
+    trustProxy: pick('trustProxy'),
     keepaliveMs: pick('keepalive'),
     maxSessions: pick('maxSessions'),
     sessionTimeoutMs: pick('sessionTimeout'),
     maxBodyBytes: pick('maxBody'),
     shutdownTimeoutMs: pick('shutdownTimeout'),
+    writeTimeoutMs: pick('writeTimeout'),
   });
 }
 
@@ -173,6 +193,9 @@ function mergeOAuth(...layers: Array<Partial<NonNullable<ConfigFile['oauth']>> |
 
 /** A tool file's stray timer or promise must cost a log line, never the server. */
 function installCrashGuards(logger: ReturnType<typeof createLogger>) {
+  // A log reader that went away (`serve | head`) makes every write fail with EPIPE; reported as an
+  // uncaught exception, that would be logged, fail again, and spin. Logs are best effort.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   process.on('uncaughtException', (error) => {
     logger.error(`uncaught exception (the server keeps running): ${error?.stack ?? error}`);
   });

@@ -5,6 +5,7 @@ import { CreateMessageRequestSchema, type Notification } from '@modelcontextprot
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect } from '../helpers/clients.js';
+import { connectModern } from '../helpers/modern-client.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
@@ -118,6 +119,22 @@ describe('scale-out through Redis', () => {
     await Promise.all([subscriber.close(), caller.close()]);
   });
 
+  it('relays under a base path on the express route too (--cors)', async () => {
+    const args = ['--redis', redis.url, '--base-path', '/t', '--cors'];
+    const [pa, pb] = await Promise.all([serve(`${dir}/tools`, args), serve(`${dir}/tools`, args)]);
+    try {
+      expect(pa.url).toMatch(/\/t$/);
+      const transport = new StreamableHTTPClientTransport(new URL(pa.mcpUrl), { fetch: splitFetch(pa.url, pb.url) });
+      const client = new Client({ name: 'split-prefixed', version: '1' });
+      await client.connect(transport);
+      const result = await client.callTool({ name: 'slow', arguments: { steps: 1 } });
+      expect(result.content).toEqual([{ type: 'text', text: `done ${pa.child.pid}` }]);
+      await client.close();
+    } finally {
+      await Promise.all([pa.stop(), pb.stop()]);
+    }
+  });
+
   it('reports the instance in /healthz', async () => {
     const [ha, hb] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/healthz`)).json() as Promise<{ instance: string; redis: string }>));
     expect(ha.instance).toMatch(/^[0-9a-f-]{36}$/);
@@ -155,6 +172,30 @@ describe('scale-out through Redis', () => {
     expect(status).toBe(202);
     await endpoint.close();
     await Promise.all([local.close(), sse.close()]);
+  });
+
+  it('relays a 2026-07-28 retry with input to the instance holding the call, and delivers updates to listen streams everywhere', async () => {
+    // Retries (they carry requestState) go to b, everything else to a.
+    const byRetry = (url: string | URL, init?: RequestInit) =>
+      fetch(typeof init?.body === 'string' && init.body.includes('"requestState"') ? String(url).replace(a.url, b.url) : url, init);
+    const modern = await connectModern(a.url, 'pin', { capabilities: { sampling: {} }, fetch: byRetry });
+    const listener = await connectModern(b.url, 'pin');
+    try {
+      let asked = 0;
+      modern.client.setRequestHandler('sampling/createMessage', async () => {
+        asked++;
+        return { role: 'assistant', content: { type: 'text', text: 'relayed' }, model: 'm' };
+      });
+      const result = await modern.client.callTool({ name: 'ask', arguments: {} });
+      expect(result.content).toEqual([{ type: 'text', text: 'model said: relayed' }]);
+      expect(asked).toBe(1);
+
+      await listener.listen({ resourceSubscriptions: ['note://1'] });
+      await modern.client.callTool({ name: 'touch', arguments: {} });
+      expect((await listener.nextNotification('notifications/resources/updated')).params).toMatchObject({ uri: 'note://1' });
+    } finally {
+      await Promise.all([modern.close(), listener.close()]);
+    }
   });
 
   it('answers 404 for the sessions of an instance that died, so clients re-initialize', async () => {

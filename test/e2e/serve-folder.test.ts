@@ -234,6 +234,14 @@ describe('the serve process', () => {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
   });
 
+  it('still stops on SIGTERM after whoever read its logs went away (EPIPE)', async () => {
+    const own = await serve(`${dir}/tools`, ['--no-watch']);
+    own.child.stderr!.destroy();
+    own.child.stdout!.destroy();
+    const exit = await own.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+  });
+
   it('prints usage errors with exit code 2', async () => {
     const { code, output } = await runToEnd(['serve', '--port', 'eighty']);
     expect(code).toBe(2);

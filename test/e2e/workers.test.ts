@@ -3,7 +3,8 @@ import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/cl
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
-import { openRawSseStream, rawRequest, rpcAnswer, type RawSseStream } from '../helpers/raw-http.js';
+import { connectModern } from '../helpers/modern-client.js';
+import { openRawSse, rawRequest, rpcAnswer, type RawSse } from '../helpers/raw-http.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 let dir: string;
@@ -18,6 +19,17 @@ beforeAll(async () => {
     'tools/worker.ts': `
       import { defineTool } from 'mcp-sse';
       export default defineTool({ description: 'which worker runs the call', handler: () => ({ worker: Number(process.env.MCP_SSE_WORKER_ID) }) });`,
+    'tools/ask.ts': `
+      import { z } from 'zod';
+      import { defineTool } from 'mcp-sse';
+      export default defineTool({
+        input: { n: z.number() },
+        async handler({ n }, ctx) {
+          const started = process.pid;
+          const answer = await ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: String(n) } }], maxTokens: 5 });
+          return { n, said: (answer.content as { text: string }).text, pids: [started, process.pid] };
+        },
+      });`,
   });
   server = await serve(`${dir}/tools`, ['--workers', '2']);
   // The banner comes from worker 1; wait until worker 2 takes connections too.
@@ -35,8 +47,15 @@ async function healthzWorker(agent: http.Agent): Promise<number> {
 const pinnedConnection = () => new http.Agent({ keepAlive: true, maxSockets: 1 });
 
 /** Calls `method` on a legacy-SSE session through `agent` and waits for the answer on the stream. */
-async function sseCall(stream: RawSseStream, agent: http.Agent, id: number, method: string, params?: unknown) {
-  const res = await rawRequest(`${server.url}${stream.endpoint}`, { agent, body: { jsonrpc: '2.0', id, method, params } });
+const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+
+/** A JSON-RPC message POSTed over `agent`. */
+function postRpc(url: string, agent: http.Agent, message: unknown, headers: Record<string, string> = {}) {
+  return rawRequest(url, { method: 'POST', agent, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(message) });
+}
+
+async function sseCall(stream: RawSse, agent: http.Agent, id: number, method: string, params?: unknown) {
+  const res = await postRpc(`${server.url}${stream.endpoint}`, agent, { jsonrpc: '2.0', id, method, params });
   expect(res.status).toBe(202);
   await stream.waitFor(new RegExp(`"id":${id},`));
   const line = stream.text().split('\n').find((l) => l.startsWith('data: ') && l.includes(`"id":${id},`))!;
@@ -44,17 +63,18 @@ async function sseCall(stream: RawSseStream, agent: http.Agent, id: number, meth
 }
 
 /** The `worker` tool's answer: which worker ran the call. */
-function workerOf(result: { structuredContent?: unknown; content?: unknown }): number {
-  const body = result.structuredContent ?? JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
+function workerOf(result: object): number {
+  const { structuredContent, content } = result as { structuredContent?: unknown; content?: Array<{ text: string }> };
+  const body = structuredContent ?? JSON.parse(content![0]!.text);
   return (body as { worker: number }).worker;
 }
 
 /** A legacy-SSE session opened with plain HTTP, and the worker that holds it. */
 async function sseSessionWithHolder(agent = new http.Agent()) {
-  const stream = await openRawSseStream(server.url);
+  const stream = await openRawSse(server.sseUrl);
   const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } };
   await sseCall(stream, agent, 1, 'initialize', params);
-  await rawRequest(`${server.url}${stream.endpoint}`, { agent, body: { jsonrpc: '2.0', method: 'notifications/initialized' } });
+  await postRpc(`${server.url}${stream.endpoint}`, agent, { jsonrpc: '2.0', method: 'notifications/initialized' });
   const answer = await sseCall(stream, agent, 2, 'tools/call', { name: 'worker', arguments: {} });
   return { stream, holder: workerOf(answer.result) };
 }
@@ -90,6 +110,32 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
     );
     expect(pids.size).toBe(2); // both workers held sessions
     await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('continues 2026-07-28 calls that asked for input on whichever worker the retry reaches', async () => {
+    // A new connection per request, so the cluster's round robin spreads the retries.
+    const spread = (url: string | URL, init?: RequestInit) => {
+      const headers = new Headers(init?.headers);
+      headers.set('connection', 'close');
+      return fetch(url, { ...init, headers });
+    };
+    const modern = await connectModern(server.url, 'pin', { capabilities: { sampling: {} }, fetch: spread });
+    try {
+      modern.client.setRequestHandler('sampling/createMessage', async (request) => ({
+        role: 'assistant',
+        content: { type: 'text', text: `echo ${(request.params.messages[0]!.content as { text: string }).text}` },
+        model: 'm',
+      }));
+      for (let n = 0; n < 8; n++) {
+        const result = await modern.client.callTool({ name: 'ask', arguments: { n } });
+        const body = result.structuredContent ?? JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
+        expect(body.said).toBe(`echo ${n}`);
+        // The call resumed in the process that started it.
+        expect(body.pids[0]).toBe(body.pids[1]);
+      }
+    } finally {
+      await modern.close();
+    }
   });
 
   it('relays POSTs that land on the other worker to the stream holder', async () => {
@@ -129,7 +175,7 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
         expect(await healthzWorker(agent)).toBe(holder);
         agent.destroy();
       }
-      stream.close();
+      stream.destroy();
     }
   });
 
@@ -144,7 +190,7 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
       const headers = { 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': transport.protocolVersion ?? '2025-06-18' };
       for (let k = 0; k < 5; k++) {
         const agent = pinnedConnection();
-        const res = await rawRequest(`${server.url}/mcp`, { agent, headers, body: { jsonrpc: '2.0', id: 100 + k, method: 'ping' } });
+        const res = await postRpc(`${server.url}/mcp`, agent, { jsonrpc: '2.0', id: 100 + k, method: 'ping' }, headers);
         expect(res.status).toBe(200);
         expect(rpcAnswer(res)).toMatchObject({ id: 100 + k, result: {} });
         expect(await healthzWorker(agent)).toBe(holder);
@@ -160,7 +206,7 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
     while (sessions.length < 2) {
       const next = await sseSessionWithHolder();
       if (next.holder !== sessions[0]!.holder) sessions.push(next);
-      else next.stream.close();
+      else next.stream.destroy();
     }
     const [first, second] = sessions as [Awaited<ReturnType<typeof sseSessionWithHolder>>, Awaited<ReturnType<typeof sseSessionWithHolder>>];
     const agent = pinnedConnection();
@@ -169,8 +215,8 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
     expect(workerOf(relayed.result)).toBe(second.holder);
     expect(await healthzWorker(agent)).toBe(first.holder); // same connection, still the first worker's
     agent.destroy();
-    first.stream.close();
-    second.stream.close();
+    first.stream.destroy();
+    second.stream.destroy();
   });
 
   it('exits 1 with the usual message when the port is taken', async () => {

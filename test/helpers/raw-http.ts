@@ -4,37 +4,46 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
-  /** True when the request went over a connection the agent had already used. */
+  /** The body parsed as JSON, or undefined when it is not JSON. */
+  json: any;
+  /** True when the request went over a connection the agent had used before. */
   reusedSocket: boolean;
 }
 
 /**
- * One plain HTTP request over `agent`, so that a test decides which connection carries it: an
- * agent with `keepAlive` and `maxSockets: 1` sends every request over the same socket.
+ * One HTTP request over node:http, which (unlike fetch) sends any Host or Origin header as given
+ * and never retries: what a hostile or broken client can do.
  */
 export function rawRequest(
   url: string,
-  options: { agent: http.Agent; method?: string; headers?: Record<string, string>; body?: unknown },
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    timeoutMs?: number;
+    /** Which connection carries it: a keep-alive agent with `maxSockets: 1` reuses one socket. Default: a new one. */
+    agent?: http.Agent;
+  } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const req = http.request(
-      url,
-      {
-        method: options.method ?? (payload ? 'POST' : 'GET'),
-        agent: options.agent,
-        headers: { ...(payload && { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }), ...options.headers },
-      },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => (body += chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, reusedSocket: req.reusedSocket }));
-        res.on('error', reject);
-      },
-    );
+    const req = http.request(url, { method: options.method ?? 'GET', headers: options.headers, agent: options.agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        let json: unknown;
+        try {
+          json = JSON.parse(body);
+        } catch {
+          json = undefined;
+        }
+        resolve({ status: res.statusCode!, headers: res.headers, body, json, reusedSocket: req.reusedSocket });
+      });
+      res.on('error', reject);
+    });
+    req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error(`no answer from ${url} within ${options.timeoutMs ?? 15_000} ms`)));
     req.on('error', reject);
-    req.end(payload);
+    req.end(options.body);
   });
 }
 
@@ -44,46 +53,70 @@ export function rpcAnswer(response: RawResponse): { id?: unknown; result?: unkno
   return JSON.parse(data ?? response.body);
 }
 
-export interface RawSseStream {
-  /** The POST endpoint the server announced, e.g. `/messages?sessionId=…`. */
+export interface RawSse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** The `endpoint` event's data (the POST URL), once it arrived. */
   endpoint: string;
-  sessionId: string;
-  /** Everything received so far. */
+  /** Everything received on the stream so far. */
   text(): string;
-  /** Resolves once the stream's text matches `pattern`. */
-  waitFor(pattern: RegExp): Promise<void>;
-  close(): void;
+  /** Resolves when the text received after offset `from` matches `pattern` (or rejects after `timeoutMs`). */
+  waitFor(pattern: RegExp, timeoutMs?: number, from?: number): Promise<RegExpMatchArray>;
+  /** Resolves when the server ended the stream. */
+  ended: Promise<void>;
+  res: http.IncomingMessage;
+  destroy(): void;
 }
 
-/** A legacy-SSE stream opened with plain HTTP (`GET /sse` on a connection of its own). */
-export function openRawSseStream(baseUrl: string): Promise<RawSseStream> {
+/** Opens `GET url` as a raw SSE stream and waits for its `endpoint` event. */
+export function openRawSse(url: string, headers: Record<string, string> = {}): Promise<RawSse> {
   return new Promise((resolve, reject) => {
-    let text = '';
-    const waiters = new Set<() => void>();
-    const req = http.get(`${baseUrl}/sse`, { agent: false }, (res) => {
+    const req = http.get(url, { headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
+      let text = '';
+      const waiters = new Set<() => void>();
       res.setEncoding('utf8');
-      res.on('data', (chunk) => {
+      res.on('data', (chunk: string) => {
         text += chunk;
         for (const wake of waiters) wake();
-        const endpoint = /event: endpoint\ndata: (\S+)/.exec(text)?.[1];
-        if (endpoint && !stream) {
-          stream = {
-            endpoint,
-            sessionId: new URL(endpoint, baseUrl).searchParams.get('sessionId')!,
-            text: () => text,
-            waitFor: (pattern) =>
-              new Promise((done) => {
-                const check = () => pattern.test(text) && (waiters.delete(check), done());
-                waiters.add(check);
-                check();
-              }),
-            close: () => req.destroy(),
-          };
-          resolve(stream);
-        }
       });
+      const ended = new Promise<void>((done) => res.once('close', () => done()));
+      const waitFor = (pattern: RegExp, timeoutMs = 10_000, from = 0) =>
+        new Promise<RegExpMatchArray>((ok, fail) => {
+          const check = () => {
+            const match = text.slice(from).match(pattern);
+            if (match) {
+              cleanup();
+              ok(match);
+            }
+          };
+          const timer = setTimeout(() => {
+            cleanup();
+            fail(new Error(`stream did not show ${pattern} within ${timeoutMs} ms; got:\n${text.slice(0, 2000)}`));
+          }, timeoutMs);
+          const cleanup = () => {
+            clearTimeout(timer);
+            waiters.delete(check);
+          };
+          waiters.add(check);
+          check();
+        });
+      const handle = (endpoint: string): RawSse => ({
+        status: res.statusCode!,
+        headers: res.headers,
+        endpoint,
+        text: () => text,
+        waitFor,
+        ended,
+        res,
+        destroy: () => req.destroy(),
+      });
+      if (res.statusCode !== 200) {
+        res.on('end', () => resolve(handle('')));
+        res.resume();
+        return;
+      }
+      waitFor(/event: endpoint\ndata: (.*)\n\n/).then((m) => resolve(handle(m[1]!)), reject);
     });
-    let stream: RawSseStream | undefined;
     req.on('error', reject);
   });
 }
