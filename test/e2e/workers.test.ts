@@ -5,6 +5,7 @@ import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
 import { connectModern } from '../helpers/modern-client.js';
 import { openRawSse, rawRequest, rpcAnswer, type RawSse } from '../helpers/raw-http.js';
+import { startRedis, type RedisHandle } from '../helpers/redis.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 let dir: string;
@@ -38,15 +39,14 @@ beforeAll(async () => {
 });
 
 /** The worker that answers GET /healthz over `agent`'s connection. */
-async function healthzWorker(agent: http.Agent): Promise<number> {
-  const res = await rawRequest(`${server.url}/healthz`, { agent });
+async function healthzWorker(agent: http.Agent, base = server.url): Promise<number> {
+  const res = await rawRequest(`${base}/healthz`, { agent });
   return (JSON.parse(res.body) as { worker: number }).worker;
 }
 
 /** One connection that every request through it shares. */
 const pinnedConnection = () => new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-/** Calls `method` on a legacy-SSE session through `agent` and waits for the answer on the stream. */
 const JSON_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
 
 /** A JSON-RPC message POSTed over `agent`. */
@@ -54,8 +54,9 @@ function postRpc(url: string, agent: http.Agent, message: unknown, headers: Reco
   return rawRequest(url, { method: 'POST', agent, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(message) });
 }
 
-async function sseCall(stream: RawSse, agent: http.Agent, id: number, method: string, params?: unknown) {
-  const res = await postRpc(`${server.url}${stream.endpoint}`, agent, { jsonrpc: '2.0', id, method, params });
+/** Calls `method` on a legacy-SSE session through `agent` and waits for the answer on the stream. */
+async function sseCall(stream: RawSse, agent: http.Agent, id: number, method: string, params?: unknown, base = server.url) {
+  const res = await postRpc(`${base}${stream.endpoint}`, agent, { jsonrpc: '2.0', id, method, params });
   expect(res.status).toBe(202);
   await stream.waitFor(new RegExp(`"id":${id},`));
   const line = stream.text().split('\n').find((l) => l.startsWith('data: ') && l.includes(`"id":${id},`))!;
@@ -70,19 +71,32 @@ function workerOf(result: object): number {
 }
 
 /** A legacy-SSE session opened with plain HTTP, and the worker that holds it. */
-async function sseSessionWithHolder(agent = new http.Agent()) {
-  const stream = await openRawSse(server.sseUrl);
+async function sseSessionWithHolder(base = server.url) {
+  const agent = new http.Agent();
+  const stream = await openRawSse(`${base}/sse`);
   const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } };
-  await sseCall(stream, agent, 1, 'initialize', params);
-  await postRpc(`${server.url}${stream.endpoint}`, agent, { jsonrpc: '2.0', method: 'notifications/initialized' });
-  const answer = await sseCall(stream, agent, 2, 'tools/call', { name: 'worker', arguments: {} });
+  await sseCall(stream, agent, 1, 'initialize', params, base);
+  await postRpc(`${base}${stream.endpoint}`, agent, { jsonrpc: '2.0', method: 'notifications/initialized' });
+  const answer = await sseCall(stream, agent, 2, 'tools/call', { name: 'worker', arguments: {} }, base);
   return { stream, holder: workerOf(answer.result) };
 }
 
-afterAll(async () => {
-  await server?.stop();
-  await removeDir(dir);
-});
+/** Opens 4 sessions (both workers hold some), then asserts that fresh connections for each reach its holder. */
+async function expectFreshConnectionsReachHolders(base: string) {
+  const sessions = await Promise.all(Array.from({ length: 4 }, () => sseSessionWithHolder(base)));
+  expect(new Set(sessions.map((s) => s.holder)).size).toBe(2);
+  for (const { stream, holder } of sessions) {
+    for (let k = 0; k < 5; k++) {
+      // A new connection whose first request is for this session; /healthz then says who took it.
+      const agent = pinnedConnection();
+      const answer = await sseCall(stream, agent, 100 + k, 'ping', undefined, base);
+      expect(answer.result).toEqual({});
+      expect(await healthzWorker(agent, base)).toBe(holder);
+      agent.destroy();
+    }
+    stream.destroy();
+  }
+}
 
 describe('serve --workers 2 (node:cluster, no Redis)', () => {
   it('reports which worker answered in /healthz', async () => {
@@ -164,19 +178,7 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
   });
 
   it('hands a fresh legacy-SSE connection to the worker that holds its session', async () => {
-    const sessions = await Promise.all(Array.from({ length: 4 }, () => sseSessionWithHolder()));
-    expect(new Set(sessions.map((s) => s.holder)).size).toBe(2); // sessions on both workers
-    for (const { stream, holder } of sessions) {
-      for (let k = 0; k < 5; k++) {
-        // A new connection whose first request is for this session; /healthz then says who took it.
-        const agent = pinnedConnection();
-        const answer = await sseCall(stream, agent, 100 + k, 'ping');
-        expect(answer.result).toEqual({});
-        expect(await healthzWorker(agent)).toBe(holder);
-        agent.destroy();
-      }
-      stream.destroy();
-    }
+    await expectFreshConnectionsReachHolders(server.url);
   });
 
   it('hands a fresh Streamable HTTP connection to the worker that holds its session', async () => {
@@ -229,5 +231,26 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
     const other = await serve(`${dir}/tools`, ['--workers', '2']);
     const { code } = await other.stop('SIGTERM');
     expect(code).toBe(0);
+  });
+});
+
+describe('serve --workers 2 --redis', () => {
+  let redis: RedisHandle;
+  let routed: ServeHandle;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    routed = await serve(`${dir}/tools`, ['--workers', '2', '--redis', redis.url]);
+    const seen = new Set<number>();
+    while (seen.size < 2) seen.add(await healthzWorker(new http.Agent(), routed.url));
+  });
+
+  afterAll(async () => {
+    await routed?.stop();
+    await redis?.stop();
+  });
+
+  it('tells the primary where sessions live, so fresh connections reach their holder too', async () => {
+    await expectFreshConnectionsReachHolders(routed.url);
   });
 });
