@@ -78,7 +78,18 @@ async function fromBuildFailure(error: unknown, root: string): Promise<LoadError
   const location = first.location
     ? { file: path.resolve(root, first.location.file), line: first.location.line, column: first.location.column + 1 }
     : undefined;
-  return new LoadError(message, location, frame);
+  return new LoadError(message, location, codeLines(frame));
+}
+
+/**
+ * esbuild's formatted message repeats the message and a location with a 0-based column; we
+ * print our own `file:line:column` line above it, so keep only the code lines.
+ */
+function codeLines(formatted: string | undefined): string | undefined {
+  if (!formatted) return formatted;
+  const lines = formatted.split('\n');
+  const first = lines.findIndex((line) => line.includes('│'));
+  return first === -1 ? formatted : lines.slice(first).join('\n');
 }
 
 /** A code frame for an error thrown while a file was evaluated, from its source-mapped stack. */
@@ -100,5 +111,5 @@ export async function frameForRuntimeError(error: unknown, file: string): Promis
     [{ text: message, location: { file, line, column: column - 1, lineText, length: 0 } }],
     { kind: 'error', color: false },
   );
-  return new LoadError(message, { file, line, column }, frame);
+  return new LoadError(message, { file, line, column }, codeLines(frame));
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { listServedFiles } from './discover.js';
+import { stampOf } from './file-stamp.js';
 import { loadFile, type FileLoad } from './loader.js';
 import type { Logger } from './logger.js';
 import type { ApplySummary, Registry } from './registry.js';
@@ -9,29 +10,48 @@ export interface ReloadReport {
   files: string[];
   summary: ApplySummary;
   ms: number;
+  /** How each changed path looked on disk when it was read: a later look that differs missed an event. */
+  stamps: Map<string, string>;
+}
+
+export interface FolderOptions {
+  /**
+   * How long one reload may keep taking in changes that arrive while it compiles, so that a burst
+   * slower than the watcher's quiet time (a big `git checkout`) still lands as one change.
+   */
+  settleMs?: number;
 }
 
 /**
  * Keeps the registry in step with a folder: the first full load, then reloads of just what a
- * batch of changed paths touches. Reloads run one at a time; batches that arrive meanwhile wait.
+ * batch of changed paths touches. One reload runs at a time; batches that arrive while it is
+ * still compiling join it, so a burst of changes reaches clients as one change.
  */
 export class DefinitionFolder {
-  private running: Promise<unknown> = Promise.resolve();
+  private current?: Promise<ReloadReport | undefined>;
+  private readonly queued = new Set<string>();
+  /** Raw events the watcher has seen and not yet handed over in a batch. */
+  private unflushed = 0;
+  private wake?: () => void;
   private readonly recentlyChanged = new Set<string>();
+  private readonly settleMs: number;
 
   constructor(
     readonly root: string,
     private readonly registry: Registry,
     private readonly logger: Logger,
-  ) {}
+    options: FolderOptions = {},
+  ) {
+    this.settleMs = options.settleMs ?? 500;
+  }
 
   private rel(file: string): string {
     return path.relative(process.cwd(), file) || file;
   }
 
-  async loadAll(): Promise<ReloadReport> {
+  async loadAll(): Promise<Omit<ReloadReport, 'stamps'>> {
     const started = performance.now();
-    const files = existsSync(this.root) ? await listServedFiles(this.root) : [];
+    const files = await this.listFiles();
     const loads = await Promise.all(files.map((file) => loadFile(file, this.root)));
     const summary = this.registry.apply(loads);
     this.reportFailures(summary);
@@ -40,56 +60,105 @@ export class DefinitionFolder {
 
   /** Called for every raw file event, ahead of the batch that will carry it. */
   noteChange(file: string): void {
+    this.unflushed++;
     this.recentlyChanged.add(file);
   }
 
   /** Reloads after `changed` paths (files or folders, added, edited or gone) changed on disk. */
   reload(changed: Iterable<string>): Promise<ReloadReport | undefined> {
-    const paths = [...changed];
-    for (const p of paths) this.recentlyChanged.add(p);
-    const next = this.running.then(() => this.reloadNow(paths));
-    this.running = next.catch(() => undefined);
-    return next;
+    this.unflushed = 0;
+    for (const p of changed) {
+      this.queued.add(p);
+      this.recentlyChanged.add(p);
+    }
+    this.wake?.();
+    this.current ??= this.run();
+    return this.current;
   }
 
-  private async reloadNow(paths: string[]): Promise<ReloadReport | undefined> {
-    for (const p of paths) this.recentlyChanged.delete(p);
+  private async listFiles(): Promise<string[]> {
+    for (let attempt = 0; ; attempt++) {
+      if (!existsSync(this.root)) return [];
+      try {
+        return await listServedFiles(this.root);
+      } catch (error) {
+        // A folder vanished while we walked it (`rm -rf` in progress): look again.
+        if (attempt >= 3) throw error;
+      }
+    }
+  }
+
+  private async run(): Promise<ReloadReport | undefined> {
+    try {
+      return await this.settleAndApply();
+    } catch (error) {
+      this.logger.error(`reload failed: ${(error as Error)?.message ?? error}`);
+      return undefined;
+    } finally {
+      // Synchronously with the apply, so a batch arriving after it starts a fresh run.
+      this.current = undefined;
+    }
+  }
+
+  private async settleAndApply(): Promise<ReloadReport | undefined> {
     const started = performance.now();
-    const onDisk = new Set(existsSync(this.root) ? await listServedFiles(this.root) : []);
-    const known = new Set(this.registry.files.keys());
-    const touched = new Set(paths);
-    const isTouched = (file: string) => touched.has(file) || paths.some((p) => file.startsWith(p + path.sep));
+    const deadline = started + this.settleMs;
+    const loads = new Map<string, FileLoad>();
+    const stamps = new Map<string, string>();
+    const inputsOf = (file: string) => loads.get(file)?.inputs ?? this.registry.files.get(file)?.inputs ?? [];
 
-    const removed = [...known].filter((file) => !onDisk.has(file));
-    const toLoad = new Set<string>();
-    for (const file of onDisk) {
-      if (!known.has(file) || isTouched(file)) toLoad.add(file);
-    }
-    // A changed helper reloads every served file that bundles it.
-    for (const [file, record] of this.registry.files) {
-      if (onDisk.has(file) && record.inputs.some(isTouched)) toLoad.add(file);
-    }
-    if (toLoad.size === 0 && removed.length === 0) return undefined;
+    for (;;) {
+      const paths = [...this.queued];
+      this.queued.clear();
+      for (const p of paths) {
+        this.recentlyChanged.delete(p);
+      }
+      // Stamped before reading, so a write that lands during the read shows up on the next look.
+      await Promise.all(
+        paths.map(async (p) => {
+          const stamp = await stampOf(p);
+          if (stamp) stamps.set(p, stamp);
+        }),
+      );
+      const fresh = new Set(paths);
+      const isFresh = (file: string) => fresh.has(file) || paths.some((p) => file.startsWith(p + path.sep));
+      const toLoad = (await this.listFiles()).filter(
+        (file) => isFresh(file) || (!this.registry.files.has(file) && !loads.has(file)) || inputsOf(file).some(isFresh),
+      );
+      await Promise.all(toLoad.map(async (file) => loads.set(file, await loadFile(file, this.root))));
 
-    const ordered = [...toLoad].sort();
-    let loads = await Promise.all(ordered.map((file) => loadFile(file, this.root)));
+      if (this.queued.size > 0) continue;
+      const left = deadline - performance.now();
+      if (this.unflushed === 0 || left <= 0) break;
+      // More events are on their way in the watcher's next batch: take them into this reload.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+      if (this.queued.size === 0) break;
+    }
+
+    const onDisk = new Set(await this.listFiles());
+    const inRoot = this.root + path.sep;
+    const removed = [...this.registry.files.keys()].filter((file) => file.startsWith(inRoot) && !onDisk.has(file));
     // A file that changed again while we compiled it was caught mid-write: its next batch will
     // load the finished version, so an error from this one is noise, not news.
-    loads = loads.filter((load) => load.ok === true || !this.recentlyChanged.has(load.file));
-    const summary = this.registry.apply(loads, removed);
-    const retry = this.registry.blockedFiles().filter((file) => !ordered.includes(file));
-    if (retry.length > 0) {
-      const extra = this.registry.apply(await Promise.all(retry.map((file) => loadFile(file, this.root))));
-      summary.added.push(...extra.added);
-      summary.recovered.push(...extra.recovered);
-      summary.failed.push(...extra.failed);
-      for (const key of ['tools', 'resources', 'prompts'] as const) summary.lists[key] ||= extra.lists[key];
-    }
+    const applied = [...loads.values()]
+      .filter((load) => onDisk.has(load.file))
+      .filter((load) => load.ok === true || !this.recentlyChanged.has(load.file))
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    if (applied.length === 0 && removed.length === 0) return undefined;
+
+    const summary = this.registry.apply(applied, removed);
     const ms = performance.now() - started;
-    const files = [...new Set([...ordered, ...removed, ...retry])];
+    const files = [...applied.map((load) => load.file), ...removed];
     this.reportFailures(summary);
     this.reportReload(files, summary, ms);
-    return { files, summary, ms };
+    return { files, summary, ms, stamps };
   }
 
   private reportFailures(summary: ApplySummary) {
@@ -110,17 +179,22 @@ export class DefinitionFolder {
   }
 
   private reportReload(files: string[], summary: ApplySummary, ms: number) {
-    const name = (key: string) => key.slice(key.indexOf(':') + 1);
     const parts = [
-      ...summary.added.map((k) => `+${name(k)}`),
-      ...summary.changed.map((k) => `~${name(k)}`),
-      ...summary.removed.map((k) => `-${name(k)}`),
+      ...summary.added.map((name) => `+${name}`),
+      ...summary.changed.map((name) => `~${name}`),
+      ...summary.codeOnly.map((name) => `~${name} (code only)`),
+      ...summary.removed.map((name) => `-${name}`),
     ];
-    const failed = summary.failed.length ? ` (${summary.failed.length} failed)` : '';
+    const failed = summary.failed.length ? `${summary.failed.length} failed` : '';
+    const what = [parts.join(' '), failed].filter(Boolean).join(', ') || 'no definitions';
     const shown = files.length <= 3 ? files.map((f) => this.rel(f)).join(', ') : `${files.length} files`;
-    this.logger.info(`reload ${shown}: ${parts.join(' ') || 'no definitions'}${failed} in ${Math.round(ms)} ms`, {
+    this.logger.info(`reload ${shown}: ${what} in ${Math.round(ms)} ms`, {
       files: files.length,
       ms: Math.round(ms),
+      added: summary.added,
+      changed: summary.changed,
+      codeOnly: summary.codeOnly,
+      removed: summary.removed,
     });
   }
 }

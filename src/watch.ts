@@ -2,7 +2,8 @@ import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { existsSync, watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
 import path from 'node:path';
 import { isWatchedPath } from './discover.js';
-import type { DefinitionFolder } from './definition-folder.js';
+import type { DefinitionFolder, ReloadReport } from './definition-folder.js';
+import { stampOf } from './file-stamp.js';
 import type { Registry } from './registry.js';
 
 export interface WatchOptions {
@@ -10,6 +11,8 @@ export interface WatchOptions {
   quietMs?: number;
   /** A batch never waits longer than this after its first event, even if events keep coming. */
   maxWaitMs?: number;
+  /** When to look again at what a reload read, for writes whose event chokidar dropped. */
+  recheckMs?: number;
 }
 
 /**
@@ -22,11 +25,12 @@ export class FolderWatcher {
   private batch = new Set<string>();
   private quietTimer?: NodeJS.Timeout;
   private maxTimer?: NodeJS.Timeout;
+  private readonly rechecks = new Set<NodeJS.Timeout>();
   private extraWatched = new Set<string>();
   private closed = false;
   private readonly quietMs: number;
   private readonly maxWaitMs: number;
-  private readyPromise?: Promise<void>;
+  private readonly recheckMs: number;
 
   constructor(
     private readonly folder: DefinitionFolder,
@@ -35,30 +39,29 @@ export class FolderWatcher {
   ) {
     this.quietMs = options.quietMs ?? 25;
     this.maxWaitMs = options.maxWaitMs ?? 250;
-    registry.on('change', () => this.watchOutsideInputs());
+    this.recheckMs = options.recheckMs ?? 75;
   }
 
   start(): Promise<void> {
     const root = this.folder.root;
     const watcher = chokidarWatch(root, {
       ignoreInitial: true,
+      // chokidar's atomic mode holds every unlink back 100 ms; our own batching already folds an
+      // editor's unlink-and-recreate (or rename-over) into one change, without the delay.
+      atomic: false,
       ignored: (file) => !isWatchedPath(path.relative(root, file)),
     });
     this.watcher = watcher;
     watcher.on('all', (event, file) => {
-      if (file === root && event === 'unlinkDir') {
-        this.event(file);
-        this.waitForRoot();
-        return;
-      }
       this.event(file);
+      if (file === root && event === 'unlinkDir') this.waitForRoot();
     });
     watcher.on('error', () => {
       // Watch errors (a folder vanishing under us) are recovered by the next event or rescan.
     });
-    this.readyPromise = new Promise((resolve) => watcher.once('ready', () => resolve()));
+    const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     this.watchOutsideInputs();
-    return this.readyPromise;
+    return ready;
   }
 
   private event(file: string) {
@@ -76,7 +79,22 @@ export class FolderWatcher {
     this.quietTimer = this.maxTimer = undefined;
     const paths = this.batch;
     this.batch = new Set();
-    if (paths.size > 0) void this.folder.reload(paths);
+    if (paths.size > 0) void this.folder.reload(paths).then((report) => this.afterReload(report));
+  }
+
+  private afterReload(report: ReloadReport | undefined) {
+    this.watchOutsideInputs();
+    if (!report || this.closed) return;
+    // chokidar drops a `change` that follows the previous one for the same file within 50 ms
+    // (an editor writing twice, a file completed right after we read it); a second look at
+    // what this reload read catches those writes.
+    const timer = setTimeout(async () => {
+      this.rechecks.delete(timer);
+      for (const [file, stamp] of report.stamps) {
+        if ((await stampOf(file)) !== stamp) this.event(file);
+      }
+    }, this.recheckMs);
+    this.rechecks.add(timer);
   }
 
   /** Helpers that live outside the served folder (a shared `../lib`) are watched one by one. */
@@ -101,8 +119,8 @@ export class FolderWatcher {
     this.extraWatched.clear();
     const parent = path.dirname(root);
     const check = () => {
-      if (this.closed || !existsSync(root)) return;
-      this.parentWatcher?.close();
+      if (this.closed || !existsSync(root) || !this.parentWatcher) return;
+      this.parentWatcher.close();
       this.parentWatcher = undefined;
       void this.start().then(() => this.event(root));
     };
@@ -118,6 +136,7 @@ export class FolderWatcher {
     this.closed = true;
     clearTimeout(this.quietTimer);
     clearTimeout(this.maxTimer);
+    for (const timer of this.rechecks) clearTimeout(timer);
     this.parentWatcher?.close();
     await this.watcher?.close();
   }
