@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { listServedFiles } from './discover.js';
 import { stampOf } from './file-stamp.js';
@@ -20,6 +21,11 @@ export interface FolderOptions {
    * slower than the watcher's quiet time (a big `git checkout`) still lands as one change.
    */
   settleMs?: number;
+  /**
+   * A file that fails to load this soon after it was written may be half-written (an editor or
+   * `git` still writing): its error waits this long for the rest before it is reported.
+   */
+  halfWrittenMs?: number;
 }
 
 /**
@@ -35,6 +41,7 @@ export class DefinitionFolder {
   private wake?: () => void;
   private readonly recentlyChanged = new Set<string>();
   private readonly settleMs: number;
+  private readonly halfWrittenMs: number;
 
   constructor(
     readonly root: string,
@@ -43,6 +50,7 @@ export class DefinitionFolder {
     options: FolderOptions = {},
   ) {
     this.settleMs = options.settleMs ?? 500;
+    this.halfWrittenMs = options.halfWrittenMs ?? 150;
   }
 
   private rel(file: string): string {
@@ -122,23 +130,23 @@ export class DefinitionFolder {
       );
       const fresh = new Set(paths);
       const isFresh = (file: string) => fresh.has(file) || paths.some((p) => file.startsWith(p + path.sep));
+      // A file appearing may be the import another file could not resolve: retry those.
+      const appeared = paths.some((p) => stamps.has(p) && stamps.get(p) !== 'missing' && !this.isKnown(p));
+      const unresolved = (file: string) => appeared && /Could not resolve/.test(this.registry.files.get(file)?.error?.message ?? '');
       const toLoad = (await this.listFiles()).filter(
-        (file) => isFresh(file) || (!this.registry.files.has(file) && !loads.has(file)) || inputsOf(file).some(isFresh),
+        (file) =>
+          isFresh(file) || (!this.registry.files.has(file) && !loads.has(file)) || inputsOf(file).some(isFresh) || unresolved(file),
       );
-      await Promise.all(toLoad.map(async (file) => loads.set(file, await loadFile(file, this.root))));
+      await Promise.all(toLoad.map(async (file) => loads.set(file, await loadFile(file, this.root, { servingHash: this.servingHash(file) }))));
 
       if (this.queued.size > 0) continue;
+      // More events are on their way in the watcher's next batch, or a file that fails was
+      // written a moment ago and may be half-written: give the rest a chance to join this reload.
       const left = deadline - performance.now();
-      if (this.unflushed === 0 || left <= 0) break;
-      // More events are on their way in the watcher's next batch: take them into this reload.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      this.wake = undefined;
+      const grace = this.unflushed > 0 ? undefined : await this.halfWrittenGrace(loads.values());
+      const wait = this.unflushed > 0 ? left : grace ? Math.min(left, grace.ms) : 0;
+      if (wait <= 0) break;
+      await this.waitForMore(wait, grace?.files ?? [], stamps);
       if (this.queued.size === 0) break;
     }
 
@@ -148,7 +156,7 @@ export class DefinitionFolder {
     // A file that changed again while we compiled it was caught mid-write: its next batch will
     // load the finished version, so an error from this one is noise, not news.
     const applied = [...loads.values()]
-      .filter((load) => onDisk.has(load.file))
+      .filter((load) => onDisk.has(load.file) && load.ok !== 'unchanged')
       .filter((load) => load.ok === true || !this.recentlyChanged.has(load.file))
       .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
     if (applied.length === 0 && removed.length === 0) return undefined;
@@ -159,6 +167,69 @@ export class DefinitionFolder {
     this.reportFailures(summary);
     this.reportReload(files, summary, ms);
     return { files, summary, ms, stamps };
+  }
+
+  private servingHash(file: string): string | undefined {
+    const record = this.registry.files.get(file);
+    return record && !record.error ? record.codeHash : undefined;
+  }
+
+  private isKnown(file: string): boolean {
+    if (this.registry.files.has(file)) return true;
+    for (const record of this.registry.files.values()) if (record.inputs.includes(file)) return true;
+    return false;
+  }
+
+  /**
+   * Loads that failed, or emptied a file that served definitions, this soon after the file was
+   * written may have caught it half-written: which files, and how much longer to give them.
+   */
+  private async halfWrittenGrace(loads: Iterable<FileLoad>): Promise<{ ms: number; files: string[] } | undefined> {
+    let ms = 0;
+    const files: string[] = [];
+    for (const load of loads) {
+      const served = this.registry.files.get(load.file)?.definitions.length ?? 0;
+      const suspicious = load.ok === false || (load.ok === true && load.definitions.length === 0 && served > 0);
+      if (!suspicious) continue;
+      try {
+        const { mtimeMs } = await stat(load.file);
+        const left = mtimeMs + this.halfWrittenMs - Date.now();
+        if (left > 0) files.push(load.file);
+        ms = Math.max(ms, left);
+      } catch {
+        // gone: its removal is news of its own
+      }
+    }
+    return files.length > 0 ? { ms, files } : undefined;
+  }
+
+  /**
+   * Waits up to `ms` for the watcher's next batch. chokidar drops a change that follows another
+   * on the same file within 50 ms, so files that may still be being written are looked at too.
+   */
+  private async waitForMore(ms: number, watched: string[], stamps: Map<string, string>): Promise<void> {
+    const until = performance.now() + ms;
+    let woken = false;
+    try {
+      while (!woken && performance.now() < until) {
+        const step = watched.length > 0 ? Math.min(15, until - performance.now()) : until - performance.now();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, step);
+          this.wake = () => {
+            woken = true;
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        for (const file of watched) {
+          const stamp = await stampOf(file);
+          if (stamp !== stamps.get(file)) this.queued.add(file);
+        }
+        if (this.queued.size > 0) return;
+      }
+    } finally {
+      this.wake = undefined;
+    }
   }
 
   private reportFailures(summary: ApplySummary) {

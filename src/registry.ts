@@ -15,6 +15,8 @@ export interface FileRecord {
   error?: LoadError;
   /** The key another file already serves, when that is why this file failed. */
   blockedBy?: string;
+  /** Of the compiled code serving now, to skip reloads that would swap in the same code. */
+  codeHash?: string;
   /** The good load that `blockedBy` kept out, applied as soon as that key is free. */
   blockedLoad?: Extract<FileLoad, { ok: true }>;
 }
@@ -102,7 +104,7 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
     for (const load of loads) {
       const record = this.files.get(load.file) ?? { definitions: [], inputs: [] };
       this.files.set(load.file, record);
-      if (load.ok === 'pending') continue;
+      if (load.ok === 'pending' || load.ok === 'unchanged') continue;
       record.blockedBy = record.blockedLoad = undefined;
       if (load.ok === true) this.serve(record, load, summary, replaced);
       else this.fail(record, load.file, load, summary);
@@ -156,6 +158,7 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
     if (record.error) summary.recovered.push(load.file);
     record.definitions = load.definitions;
     record.inputs = load.inputs;
+    record.codeHash = load.codeHash;
     record.error = undefined;
     return true;
   }

@@ -1,5 +1,5 @@
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { existsSync, watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
+import { statSync, watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
 import path from 'node:path';
 import { isWatchedPath } from './discover.js';
 import type { DefinitionFolder, ReloadReport } from './definition-folder.js';
@@ -28,6 +28,8 @@ export class FolderWatcher {
   private readonly rechecks = new Set<NodeJS.Timeout>();
   private extraWatched = new Set<string>();
   private closed = false;
+  private restarting = false;
+  private rootIno?: number;
   private readonly quietMs: number;
   private readonly maxWaitMs: number;
   private readonly recheckMs: number;
@@ -43,7 +45,14 @@ export class FolderWatcher {
   }
 
   start(): Promise<void> {
+    this.watchParent();
+    return this.watchRoot();
+  }
+
+  private async watchRoot(): Promise<void> {
     const root = this.folder.root;
+    this.rootIno = inodeOf(root);
+    if (this.rootIno === undefined) return; // the parent watcher tells us when it appears
     const watcher = chokidarWatch(root, {
       ignoreInitial: true,
       // chokidar's atomic mode holds every unlink back 100 ms; our own batching already folds an
@@ -54,14 +63,50 @@ export class FolderWatcher {
     this.watcher = watcher;
     watcher.on('all', (event, file) => {
       this.event(file);
-      if (file === root && event === 'unlinkDir') this.waitForRoot();
+      if (file === root && event === 'unlinkDir') this.checkRoot();
     });
     watcher.on('error', () => {
       // Watch errors (a folder vanishing under us) are recovered by the next event or rescan.
     });
     const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     this.watchOutsideInputs();
-    return ready;
+    await ready;
+  }
+
+  /**
+   * The served folder itself can be deleted, or deleted and recreated faster than chokidar
+   * notices (its watch then sits on the old, gone folder). Its parent tells us, and so does any
+   * batch: when the folder's inode is not the one we watch, start over.
+   */
+  private watchParent() {
+    const name = path.basename(this.folder.root);
+    try {
+      this.parentWatcher = fsWatch(path.dirname(this.folder.root), (_event, file) => {
+        if (file === null || file === name) this.checkRoot();
+      });
+      this.parentWatcher.on('error', () => {
+        // The parent went away too; batches still check the folder.
+      });
+    } catch {
+      // No parent to watch (or no permission): batches still check the folder.
+    }
+  }
+
+  private checkRoot() {
+    if (this.closed || this.restarting || inodeOf(this.folder.root) === this.rootIno) return;
+    this.restarting = true;
+    void (async () => {
+      const root = this.folder.root;
+      await this.watcher?.close();
+      this.watcher = undefined;
+      this.extraWatched.clear();
+      this.event(root); // everything under it is gone, or new
+      await this.watchRoot();
+      this.restarting = false;
+      // Files written while the new watch was starting have no events of their own.
+      if (this.rootIno !== undefined) this.event(root);
+      this.checkRoot();
+    })();
   }
 
   private event(file: string) {
@@ -79,6 +124,7 @@ export class FolderWatcher {
     this.quietTimer = this.maxTimer = undefined;
     const paths = this.batch;
     this.batch = new Set();
+    this.checkRoot();
     if (paths.size > 0) void this.folder.reload(paths).then((report) => this.afterReload(report));
   }
 
@@ -111,27 +157,6 @@ export class FolderWatcher {
     }
   }
 
-  /** The served folder was deleted: wait for it to come back, then load it again from scratch. */
-  private waitForRoot() {
-    const root = this.folder.root;
-    void this.watcher?.close();
-    this.watcher = undefined;
-    this.extraWatched.clear();
-    const parent = path.dirname(root);
-    const check = () => {
-      if (this.closed || !existsSync(root) || !this.parentWatcher) return;
-      this.parentWatcher.close();
-      this.parentWatcher = undefined;
-      void this.start().then(() => this.event(root));
-    };
-    try {
-      this.parentWatcher = fsWatch(parent, check);
-    } catch {
-      // The parent is gone too; nothing sensible to watch.
-    }
-    check();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.quietTimer);
@@ -139,5 +164,14 @@ export class FolderWatcher {
     for (const timer of this.rechecks) clearTimeout(timer);
     this.parentWatcher?.close();
     await this.watcher?.close();
+  }
+}
+
+function inodeOf(dir: string): number | undefined {
+  try {
+    const stats = statSync(dir);
+    return stats.isDirectory() ? stats.ino : undefined;
+  } catch {
+    return undefined;
   }
 }

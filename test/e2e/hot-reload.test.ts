@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, type ConnectedClient } from '../helpers/clients.js';
-import { callText, countSince, nextReloadLine, TOOLS_CHANGED, toolSource } from '../helpers/hot-reload.js';
+import { callText, countSince, makeBarrier, reloadLine, TOOLS_CHANGED, toolSource } from '../helpers/hot-reload.js';
 import { removeDir, tempDir, writeFiles } from '../helpers/temp.js';
 
 // One server, one SDK client per transport, all connected before any file changes. The steps
@@ -13,7 +13,6 @@ let dir: string;
 let tools: string;
 let server: ServeHandle;
 let clients: ConnectedClient[];
-let barrierCount = 0;
 
 const slowSource = (version: string) => `
 import { existsSync } from 'node:fs';
@@ -53,12 +52,7 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-/** Marks the notification streams: a visible change whose list_changed every client awaits. */
-async function barrier(): Promise<void> {
-  const since = clients.map((c) => c.notifications.length);
-  await writeFile(path.join(tools, 'barrier.ts'), toolSource({ description: `barrier ${++barrierCount}`, result: "'barrier'" }));
-  await Promise.all(clients.map((c, i) => c.nextNotification(TOOLS_CHANGED, { since: since[i] })));
-}
+const barrier = makeBarrier(() => tools, () => clients);
 
 async function names(c: ConnectedClient): Promise<string[]> {
   return (await c.client.listTools()).tools.map((t) => t.name);
@@ -78,7 +72,7 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
       expect(await names(c)).toContain('added');
       expect(await callText(c, 'added')).toBe('added works');
     }
-    expect(await nextReloadLine(server, from)).toMatch(/reload \S*added\.ts: \+added .*in \d+ ms/);
+    expect(await reloadLine(server, from, 'added.ts')).toMatch(/added\.ts: \+added in \d+ ms/);
   });
 
   it('a description edit: notification, and the list shows the new text', async () => {
@@ -95,7 +89,7 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
     const since = clients.map((c) => c.notifications.length);
     const from = server.output().length;
     await writeFiles(tools, { 'greet.ts': toolSource({ description: 'Say hello, politely', result: "'hello v2'" }) });
-    expect(await nextReloadLine(server, from)).toMatch(/greet\.ts: ~greet \(code only\)/);
+    expect(await reloadLine(server, from, 'greet.ts')).toMatch(/greet\.ts: ~greet \(code only\) in/);
     for (const c of clients) expect(await callText(c, 'greet')).toBe('hello v2');
     await barrier();
     // Notifications on one stream arrive in order: only the barrier's may precede its own.
@@ -116,9 +110,10 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
     expect(errors[0]).toMatchObject({ file: path.join(tools, 'greet.ts'), location: { line: 4 } });
 
     // Saved again with the same mistake: one more reload, no second copy of the error.
+    await reloadLine(server, from, 'greet.ts');
     const again = server.output().length;
     await writeFile(path.join(tools, 'greet.ts'), broken + '\n');
-    await nextReloadLine(server, again);
+    await reloadLine(server, again, 'greet.ts');
     expect(server.output().slice(from).match(/error \S*greet\.ts:4/g)).toHaveLength(1);
   });
 
@@ -134,7 +129,7 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
     for (const c of clients) expect(await callText(c, 'uses_helper')).toBe('[x]');
     const from = server.output().length;
     await writeFiles(tools, { '_lib/format.ts': `export const format = (s: string) => '<' + s + '>';` });
-    expect(await nextReloadLine(server, from)).toMatch(/uses_helper\.ts/);
+    await reloadLine(server, from, 'uses_helper.ts');
     for (const c of clients) expect(await callText(c, 'uses_helper')).toBe('<x>');
   });
 
@@ -160,7 +155,7 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
       const listed = await names(c);
       for (let i = 0; i < 20; i++) expect(listed).toContain(`bulk_t${i}`);
     }
-    expect(await nextReloadLine(server, from)).toMatch(/reload 20 files: /);
+    expect(await reloadLine(server, from, '20 files')).toMatch(/20 files: (\+bulk_t\d+ ){19}\+bulk_t\d+ in/);
     await barrier();
     clients.forEach((c, i) => expect(countSince(c, TOOLS_CHANGED, since[i]!)).toBe(2));
   });
@@ -178,7 +173,7 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
       await startedPromise;
       const from = server.output().length;
       await writeFile(path.join(tools, 'slow.ts'), slowSource(`new ${c.client.transport?.constructor.name}`));
-      await nextReloadLine(server, from);
+      await reloadLine(server, from, 'slow.ts');
       expect(await callText(c, 'slow', { wait: false })).toMatch(/^new /);
       expect(existsSync(release)).toBe(false);
       await writeFile(release, '');
@@ -187,7 +182,7 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
       // Put the old code back for the next transport's turn.
       const back = server.output().length;
       await writeFile(path.join(tools, 'slow.ts'), slowSource('old'));
-      await nextReloadLine(server, back);
+      await reloadLine(server, back, 'slow.ts');
     }
   });
 });

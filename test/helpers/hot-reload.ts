@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ServeHandle } from './cli.js';
 import type { ConnectedClient } from './clients.js';
 
@@ -16,9 +18,10 @@ export default defineTool({
 `;
 }
 
-/** Resolves with the next `reload …` line the server prints after output offset `from`. */
-export async function nextReloadLine(server: ServeHandle, from: number, timeoutMs = 20_000): Promise<string> {
-  const [line] = await server.waitFor(/reload [^\n]* in \d+ ms/, { from, timeoutMs });
+/** Resolves with the first `reload …` line after output offset `from` that mentions `about` (a file name, `20 files`). */
+export async function reloadLine(server: ServeHandle, from: number, about: string, timeoutMs = 20_000): Promise<string> {
+  const escaped = about.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const [line] = await server.waitFor(new RegExp(`reload [^\n]*${escaped}[^\n]* in \\d+ ms`), { from, timeoutMs });
   return line;
 }
 
@@ -42,4 +45,18 @@ export async function eventually(check: () => Promise<boolean> | boolean, { time
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * A mark in every client's notification stream: a visible edit of `barrier.ts` in `toolsDir`,
+ * resolved once each client got its list_changed. Notifications on one stream arrive in
+ * order, so anything an earlier change sent has arrived by then.
+ */
+export function makeBarrier(toolsDir: () => string, clients: () => ConnectedClient[]): () => Promise<void> {
+  let count = 0;
+  return async () => {
+    const since = clients().map((c) => c.notifications.length);
+    await writeFile(path.join(toolsDir(), 'barrier.ts'), toolSource({ description: `barrier ${++count}`, result: "'barrier'" }));
+    await Promise.all(clients().map((c, i) => c.nextNotification(TOOLS_CHANGED, { since: since[i] })));
+  };
 }
