@@ -1,0 +1,231 @@
+#!/usr/bin/env node
+// Hot-reload benchmark: how long from writing a file to every connected client holding its
+// `tools/list_changed`, with 1 and with 500 sessions (half legacy SSE, half Streamable HTTP), and
+// how the server's RSS moves across 1000 reloads of one file. Spawns the built CLI (npm run build
+// first); clients are lean raw-HTTP streams so 500 of them cost the 2-core box little. Loopback only.
+import { spawn } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin/mcp-sse.js');
+const EDITS = Number(process.env.EDITS ?? 50);
+const MANY = Number(process.env.SESSIONS ?? 500);
+const RELOADS = Number(process.env.RELOADS ?? 1000);
+const LIST_CHANGED = 'notifications/tools/list_changed';
+
+const toolSource = (description) =>
+  `import { z } from 'zod';\nimport { defineTool } from 'mcp-sse';\nexport default defineTool({\n  description: ${JSON.stringify(description)},\n  input: { n: z.number() },\n  handler: ({ n }) => 'echo ' + n,\n});\n`;
+
+async function toolsDir() {
+  const dir = await mkdtemp(path.join(tmpdir(), 'mcp-sse-bench-reload-'));
+  await mkdir(path.join(dir, 'tools'));
+  for (let i = 0; i < 20; i++) await writeFile(path.join(dir, `tools/other${i}.ts`), toolSource(`other ${i}`));
+  await writeFile(path.join(dir, 'tools/target.ts'), toolSource('target 0'));
+  return dir;
+}
+
+function startServer(dir) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'serve', path.join(dir, 'tools'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let started = false;
+    const onData = (d) => {
+      if (started) return; // reload lines: read and dropped
+      out += d;
+      const m = /Streamable HTTP\s+(\S+)\/mcp/.exec(out);
+      if (m) started = true;
+      if (m) resolve({ url: m[1], pid: child.pid, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
+  });
+}
+
+function rssMb(pid) {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+  return kb / 1024;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function request(url, { method = 'POST', headers = {}, body } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method, agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => (res.statusCode < 300 ? resolve({ res, text }) : reject(new Error(`${method} ${url} → ${res.statusCode} ${text}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Reads SSE frames off a response and hands each JSON message to `onMessage`. */
+function readEvents(res, onEndpoint, onMessage) {
+  let buffer = '';
+  res.setEncoding('utf8');
+  res.on('data', (chunk) => {
+    buffer += chunk;
+    let cut;
+    while ((cut = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const data = /^data: (.*)$/m.exec(frame)?.[1];
+      if (!data) continue;
+      if (/^event: endpoint/m.test(frame)) onEndpoint?.(data);
+      else onMessage(JSON.parse(data));
+    }
+  });
+}
+
+/** A session that counts list_changed and lets a caller await the next one. */
+function counter() {
+  const session = {
+    changes: 0,
+    waiters: [],
+    onMessage(message) {
+      if (message.method !== LIST_CHANGED) return;
+      session.changes++;
+      for (const wake of session.waiters.splice(0)) wake(performance.now());
+    },
+    next: () => new Promise((resolve) => session.waiters.push(resolve)),
+  };
+  return session;
+}
+
+const INIT = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } };
+
+function openSse(base) {
+  return new Promise((resolve, reject) => {
+    const session = counter();
+    const pending = new Map();
+    const req = http.get(`${base}/sse`, { agent: false }, (res) => {
+      readEvents(
+        res,
+        async (endpoint) => {
+          const post = (message) => request(`${base}${endpoint}`, { body: JSON.stringify(message) });
+          const answered = new Promise((r) => pending.set(1, r));
+          await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: INIT });
+          await answered;
+          await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+          resolve(session);
+        },
+        (message) => {
+          if (message.id !== undefined) pending.get(message.id)?.(message);
+          else session.onMessage(message);
+        },
+      );
+    });
+    req.on('error', reject);
+    session.close = () => req.destroy();
+  });
+}
+
+async function openHttp(base) {
+  const session = counter();
+  const accept = 'application/json, text/event-stream';
+  const { res } = await request(`${base}/mcp`, { headers: { accept }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: INIT }) });
+  const headers = { 'mcp-session-id': res.headers['mcp-session-id'], 'mcp-protocol-version': INIT.protocolVersion };
+  await request(`${base}/mcp`, { headers: { ...headers, accept }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+  await new Promise((resolve, reject) => {
+    const req = http.get(`${base}/mcp`, { agent: false, headers: { ...headers, accept: 'text/event-stream' } }, (stream) => {
+      if (stream.statusCode !== 200) reject(new Error(`GET /mcp → ${stream.statusCode}`));
+      readEvents(stream, undefined, (message) => session.onMessage(message));
+      resolve();
+    });
+    req.on('error', reject);
+    session.close = () => req.destroy();
+  });
+  return session;
+}
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+
+/** `EDITS` visible edits of target.ts; per edit, the time until the first and until the last session had list_changed. */
+async function latency(dir, sessionCount) {
+  const server = await startServer(dir);
+  const sessions = [];
+  for (let i = 0; i < sessionCount; i += 50) {
+    const batch = Math.min(50, sessionCount - i);
+    sessions.push(...(await Promise.all(Array.from({ length: batch }, (_, j) => ((i + j) % 2 ? openHttp(server.url) : openSse(server.url))))));
+  }
+  const first = [];
+  const last = [];
+  for (let edit = 1; edit <= EDITS; edit++) {
+    const arrivals = sessions.map((s) => s.next());
+    const written = performance.now();
+    await writeFile(path.join(dir, 'tools/target.ts'), toolSource(`target ${sessionCount}-${edit}`));
+    const times = await Promise.all(arrivals);
+    first.push(Math.min(...times) - written);
+    last.push(Math.max(...times) - written);
+    // A person saves a file now and then, not 20 times a second (chokidar merges changes < 50 ms apart).
+    await pause(150);
+  }
+  const extra = sessions.filter((s) => s.changes !== EDITS).length;
+  sessions.forEach((s) => s.close());
+  await server.stop();
+  first.sort((a, b) => a - b);
+  last.sort((a, b) => a - b);
+  return { first, last, extra };
+}
+
+/** RSS after the first reload of one file and after `RELOADS` of them. */
+async function memory(dir) {
+  const server = await startServer(dir);
+  const session = await openSse(server.url);
+  const reload = async (i) => {
+    const arrived = session.next();
+    // Alternate sizes too, so no two consecutive versions look alike to the watcher.
+    await writeFile(path.join(dir, 'tools/target.ts'), toolSource(`memory ${i} ${'x'.repeat(i % 7)}`));
+    await arrived;
+  };
+  await reload(0);
+  await pause(500);
+  const afterFirst = rssMb(server.pid);
+  const marks = [];
+  for (let i = 1; i <= RELOADS; i++) {
+    await reload(i);
+    if (i % 250 === 0) marks.push([i, rssMb(server.pid)]);
+  }
+  await pause(500);
+  const afterAll = rssMb(server.pid);
+  session.close();
+  await server.stop();
+  return { afterFirst, afterAll, marks };
+}
+
+const dir = await toolsDir();
+console.log(`machine: ${cpus().length} × ${cpus()[0].model}; node ${process.version}; load average before: ${loadavg()[0].toFixed(2)}`);
+
+const ms = (x) => `${x.toFixed(1)} ms`;
+const rows = [];
+for (const count of [1, MANY]) {
+  const { first, last, extra } = await latency(dir, count);
+  rows.push([
+    `${count} session${count === 1 ? '' : 's'}`,
+    `p50 ${ms(percentile(last, 0.5))}, p95 ${ms(percentile(last, 0.95))}, max ${ms(last[last.length - 1])}`,
+    `p50 ${ms(percentile(first, 0.5))}, p95 ${ms(percentile(first, 0.95))}`,
+    extra === 0 ? `exactly ${EDITS}` : `${extra} session(s) off`,
+  ]);
+}
+console.log(`\nwrite → list_changed over ${EDITS} edits (sessions alternate legacy SSE and Streamable HTTP):\n`);
+console.log('| sessions | last session notified | first session notified | notifications per session |\n|---|---|---|---|');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+
+const mem = await memory(dir);
+console.log(`\nRSS across ${RELOADS} reloads of one file:\n`);
+console.log('| after reload | RSS |\n|---|---|');
+console.log(`| 1 | ${mem.afterFirst.toFixed(1)} MB |`);
+for (const [i, rss] of mem.marks) console.log(`| ${i} | ${rss.toFixed(1)} MB |`);
+console.log(`\ngrowth after ${RELOADS} reloads: ${(mem.afterAll - mem.afterFirst).toFixed(1)} MB (target ≤ 20 MB)`);
+console.log(`load average after: ${loadavg()[0].toFixed(2)}`);
+await rm(dir, { recursive: true, force: true });
+process.exit(0);
