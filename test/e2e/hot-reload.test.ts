@@ -32,6 +32,16 @@ export default defineTool({
 });
 `;
 
+const resourceSource = (description: string) => `
+import { defineResource } from 'mcp-sse';
+export default defineResource({ uri: 'docs://readme', name: 'readme', description: ${JSON.stringify(description)}, read: () => '# hi' });
+`;
+
+const promptSource = `
+import { definePrompt } from 'mcp-sse';
+export default definePrompt({ name: 'review', description: 'Review code', get: () => 'Review this' });
+`;
+
 beforeAll(async () => {
   dir = await tempDir({
     'tools/greet.ts': toolSource({ description: 'Say hello', result: "'hello v1'" }),
@@ -39,6 +49,7 @@ beforeAll(async () => {
     'tools/uses_helper.ts': toolSource({ description: 'Formats with a helper', imports: "import { format } from './_lib/format.js';", result: "format('x')" }),
     'tools/_lib/format.ts': `export const format = (s: string) => '[' + s + ']';`,
     'tools/slow.ts': slowSource('old'),
+    'tools/docs.ts': resourceSource('the docs'),
   });
   tools = path.join(dir, 'tools');
   server = await serve(tools, [], { env: { RELEASE_FILE: path.join(dir, 'release.flag') } });
@@ -158,6 +169,24 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
     expect(await reloadLine(server, from, '20 files')).toMatch(/20 files: (\+bulk_t\d+ ){19}\+bulk_t\d+ in/);
     await barrier();
     clients.forEach((c, i) => expect(countSince(c, TOOLS_CHANGED, since[i]!)).toBe(2));
+  });
+
+  it('resources and prompts: each list notifies for its own kind only', async () => {
+    const since = clients.map((c) => c.notifications.length);
+    await writeFiles(tools, { 'docs.ts': resourceSource('the docs, revised') });
+    await Promise.all(clients.map((c, i) => c.nextNotification('notifications/resources/list_changed', { since: since[i] })));
+    for (const c of clients) expect((await c.client.listResources()).resources[0]?.description).toBe('the docs, revised');
+
+    await writeFiles(tools, { 'review.ts': promptSource });
+    await Promise.all(clients.map((c, i) => c.nextNotification('notifications/prompts/list_changed', { since: since[i] })));
+    for (const c of clients) expect((await c.client.listPrompts()).prompts.map((p) => p.name)).toEqual(['review']);
+
+    await barrier();
+    clients.forEach((c, i) => {
+      expect(countSince(c, TOOLS_CHANGED, since[i]!)).toBe(1); // the barrier's
+      expect(countSince(c, 'notifications/resources/list_changed', since[i]!)).toBe(1);
+      expect(countSince(c, 'notifications/prompts/list_changed', since[i]!)).toBe(1);
+    });
   });
 
   it('a call started before an edit finishes on the old code; the next call runs the new', async () => {
