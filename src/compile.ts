@@ -1,5 +1,7 @@
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
 export interface CompiledFile {
@@ -92,24 +94,44 @@ function codeLines(formatted: string | undefined): string | undefined {
   return first === -1 ? formatted : lines.slice(first).join('\n');
 }
 
-/** A code frame for an error thrown while a file was evaluated, from its source-mapped stack. */
-export async function frameForRuntimeError(error: unknown, file: string): Promise<LoadError> {
+/**
+ * A code frame for an error thrown while a file was evaluated. The stack points into the bundle
+ * (`code`); its inline source map leads back to the line the user wrote, in the file or a helper.
+ */
+export async function frameForRuntimeError(error: unknown, file: string, code: string, root: string): Promise<LoadError> {
   const message = error instanceof Error ? error.message : String(error);
   const stack = error instanceof Error ? (error.stack ?? '') : '';
   const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const match = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
   if (!match) return new LoadError(message);
-  const line = Number(match[1]);
-  const column = Number(match[2]);
+  const original = originalPosition(code, Number(match[1]), Number(match[2]), root);
+  if (!original) return new LoadError(message);
+  const { line, column } = original;
+  const source = original.file;
   let lineText = '';
   try {
-    lineText = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '';
+    lineText = readFileSync(source, 'utf8').split(/\r?\n/)[line - 1] ?? '';
   } catch {
     // the file may be gone already; the message alone still helps
   }
   const [frame] = await esbuild.formatMessages(
-    [{ text: message, location: { file, line, column: column - 1, lineText, length: 0 } }],
+    [{ text: message, location: { file: source, line, column: column - 1, lineText, length: 0 } }],
     { kind: 'error', color: false },
   );
-  return new LoadError(message, { file, line, column }, codeLines(frame));
+  return new LoadError(message, { file: source, line, column }, codeLines(frame));
+}
+
+/** 1-based line and column in the bundle → where that code came from, via the inline source map. */
+function originalPosition(code: string, line: number, column: number, root: string): Location | undefined {
+  const inline = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+  if (!inline) return undefined;
+  try {
+    const map = new SourceMap(JSON.parse(Buffer.from(inline[1]!, 'base64').toString('utf8')));
+    const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+    if (entry.originalSource === undefined || entry.originalLine === undefined) return undefined;
+    const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(root, entry.originalSource);
+    return { file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
+  } catch {
+    return undefined;
+  }
 }

@@ -45,7 +45,7 @@ export async function loadFile(file: string, root: string, options: LoadOptions 
   try {
     exports = evaluateModule(compiled.code, file);
   } catch (error) {
-    return { file, ok: false, error: await frameForRuntimeError(error, file), inputs: compiled.inputs };
+    return { file, ok: false, error: await frameForRuntimeError(error, file, compiled.code, root), inputs: compiled.inputs };
   }
 
   const relative = path.relative(root, file);

@@ -130,7 +130,10 @@ describe('hot reload follows the file system', () => {
     await writeFiles(tools, {
       'bad_import.ts': `import { nothing } from './_missing.js';\nexport default nothing;\n`,
       'bad_key.ts': `import { defineTool } from 'mcp-sse';\nexport default defineTool({ description: 'x', handler: () => 1, colour: 'red' } as never);\n`,
+      'throws.ts': `import { defineTool } from 'mcp-sse';\nconst ready = false;\nif (!ready) throw new Error('not ready at load');\nexport default defineTool({ handler: () => 1 });\n`,
     });
+    // Thrown while the file loads: the location is the line as written, not the bundle's.
+    await server.waitFor(/throws\.ts:3:\d+: not ready at load\n\s+3 │ if \(!ready\)/, { from });
     await server.waitFor(/bad_import\.ts:1:\d+: Could not resolve/, { from });
     await server.waitFor(/bad_key\.ts[^\n]*colour/, { from });
     const broken = await health();
@@ -139,14 +142,15 @@ describe('hot reload follows the file system', () => {
       expect.arrayContaining([
         expect.objectContaining({ file: path.join(tools, 'bad_import.ts'), message: expect.stringMatching(/_missing/), location: expect.objectContaining({ line: 1 }) }),
         expect.objectContaining({ file: path.join(tools, 'bad_key.ts'), message: expect.stringMatching(/colour/) }),
+        expect.objectContaining({ file: path.join(tools, 'throws.ts'), location: expect.objectContaining({ line: 3 }) }),
       ]),
     );
     // The missing helper appears: the file importing it recovers by itself.
     await writeFiles(tools, { '_missing.ts': `import { defineTool } from 'mcp-sse';\nexport const nothing = defineTool({ name: 'found', handler: () => 'found' });\n` });
     await server.waitFor(/recovered \S*bad_import\.ts/, { from });
-    const beforeRm = server.output().length;
     await rm(path.join(tools, 'bad_key.ts'));
-    await reloadLine(server, beforeRm, 'bad_key.ts');
+    await rm(path.join(tools, 'throws.ts'));
+    await expect.poll(async () => (await health()).errors.length, { timeout: 10_000 }).toBe(0);
     const fixed = await health();
     expect(fixed).toMatchObject({ status: 'ok', errors: [] });
     for (const c of clients) expect(await callText(c, 'found')).toBe('found');
