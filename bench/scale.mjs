@@ -4,10 +4,10 @@
 // so the client costs as little CPU as possible on a small machine. Loopback only, bounded.
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAgent, openSseSession } from './lean-client.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/mcp-sse.js');
@@ -39,63 +39,8 @@ function startServer(dir, args) {
   });
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-function post(url, body) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`POST ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** One SSE session: a GET stream parsed by hand, POSTs to `postBase` (another instance, for relays). */
-function openSession(streamBase, postBase = streamBase) {
-  return new Promise((resolve, reject) => {
-    const waiting = new Map();
-    let buffer = '';
-    let endpoint;
-    const req = http.get(`${streamBase}/sse`, { agent: false }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        buffer += chunk;
-        let cut;
-        while ((cut = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, cut);
-          buffer = buffer.slice(cut + 2);
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (!data) continue;
-          if (frame.startsWith('event: endpoint')) {
-            endpoint = data;
-            resolve(session);
-          } else {
-            const message = JSON.parse(data);
-            waiting.get(message.id)?.(message);
-            waiting.delete(message.id);
-          }
-        }
-      });
-    });
-    req.on('error', reject);
-    let nextId = 0;
-    const session = {
-      async call(method, params) {
-        const id = ++nextId;
-        const answered = new Promise((r) => waiting.set(id, r));
-        await post(`${postBase}${endpoint}`, JSON.stringify({ jsonrpc: '2.0', id, method, params }));
-        return answered;
-      },
-      async initialize() {
-        await this.call('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } });
-        await post(`${postBase}${endpoint}`, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
-      },
-      close: () => req.destroy(),
-    };
-  });
-}
+const agent = createAgent(256);
+const openSession = (streamBase, postBase = streamBase) => openSseSession(streamBase, { agent, postBase });
 
 async function throughput(url) {
   const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => openSession(url)));

@@ -1,5 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { callCommand } from './commands/call.js';
 import { checkCommand } from './commands/check.js';
+import { initCommand } from './commands/init.js';
+import { inspectCommand } from './commands/inspect.js';
+import { listCommand } from './commands/list.js';
 import { serveCommand } from './commands/serve.js';
 import { packageVersion } from './version.js';
 
@@ -9,7 +13,7 @@ export function buildProgram(): Command {
     .version(packageVersion, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [serveCommand(), checkCommand()];
+  const commands = [serveCommand(), checkCommand(), initCommand(), inspectCommand(), listCommand(), callCommand()];
   for (const command of commands) {
     // exitOverride and error output are not inherited by commands made outside `program`.
     command.exitOverride().showHelpAfterError('(run with --help for usage)');

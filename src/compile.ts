@@ -1,8 +1,8 @@
 import * as esbuild from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface CompiledFile {
   code: string;
@@ -80,58 +80,49 @@ async function fromBuildFailure(error: unknown, root: string): Promise<LoadError
   const location = first.location
     ? { file: path.resolve(root, first.location.file), line: first.location.line, column: first.location.column + 1 }
     : undefined;
-  return new LoadError(message, location, codeLines(frame));
+  return new LoadError(message, location, codeFrame(frame!));
 }
 
 /**
- * esbuild's formatted message repeats the message and a location with a 0-based column; we
- * print our own `file:line:column` line above it, so keep only the code lines.
+ * esbuild's frame repeats the location with a 0-based column; our headline already gives it
+ * 1-based (as editors count), and two different numbers for one place only confuse.
  */
-function codeLines(formatted: string | undefined): string | undefined {
-  if (!formatted) return formatted;
-  const lines = formatted.split('\n');
-  const first = lines.findIndex((line) => line.includes('│'));
-  return first === -1 ? formatted : lines.slice(first).join('\n');
+function codeFrame(formatted: string): string {
+  return formatted.replace(/^\s+\S+:\d+:\d+:\n/m, '');
 }
 
 /**
- * A code frame for an error thrown while a file was evaluated. The stack points into the bundle
- * (`code`); its inline source map leads back to the line the user wrote, in the file or a helper.
+ * Where in the source a position of the compiled bundle came from, through the bundle's inline
+ * source map (stacks are not source-mapped unless Node runs with --enable-source-maps).
  */
-export async function frameForRuntimeError(error: unknown, file: string, code: string, root: string): Promise<LoadError> {
+function originalPosition(code: string, line: number, column: number, root: string) {
+  const map = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
+  if (!map) return undefined;
+  const entry = new SourceMap(JSON.parse(Buffer.from(map[1]!, 'base64').toString('utf8'))).findEntry(line - 1, column - 1);
+  if (!('originalSource' in entry) || !entry.originalSource) return undefined;
+  const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(root, entry.originalSource);
+  return { file: source, line: entry.originalLine + 1, column: entry.originalColumn + 1 };
+}
+
+/** A code frame for an error thrown while a file was evaluated, located through its source map. */
+export async function frameForRuntimeError(error: unknown, file: string, code?: string, root = path.dirname(file)): Promise<LoadError> {
   const message = error instanceof Error ? error.message : String(error);
   const stack = error instanceof Error ? (error.stack ?? '') : '';
   const escaped = file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const match = new RegExp(`${escaped}:(\\d+):(\\d+)`).exec(stack);
   if (!match) return new LoadError(message);
-  const original = originalPosition(code, Number(match[1]), Number(match[2]), root);
-  if (!original) return new LoadError(message);
-  const { line, column } = original;
-  const source = original.file;
+  const mapped = code ? originalPosition(code, Number(match[1]), Number(match[2]), root) : undefined;
+  const { line, column } = mapped ?? { line: Number(match[1]), column: Number(match[2]) };
+  file = mapped?.file ?? file;
   let lineText = '';
   try {
-    lineText = readFileSync(source, 'utf8').split(/\r?\n/)[line - 1] ?? '';
+    lineText = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '';
   } catch {
     // the file may be gone already; the message alone still helps
   }
   const [frame] = await esbuild.formatMessages(
-    [{ text: message, location: { file: source, line, column: column - 1, lineText, length: 0 } }],
+    [{ text: message, location: { file, line, column: column - 1, lineText, length: 0 } }],
     { kind: 'error', color: false },
   );
-  return new LoadError(message, { file: source, line, column }, codeLines(frame));
-}
-
-/** 1-based line and column in the bundle → where that code came from, via the inline source map. */
-function originalPosition(code: string, line: number, column: number, root: string): Location | undefined {
-  const inline = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
-  if (!inline) return undefined;
-  try {
-    const map = new SourceMap(JSON.parse(Buffer.from(inline[1]!, 'base64').toString('utf8')));
-    const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
-    if (entry.originalSource === undefined || entry.originalLine === undefined) return undefined;
-    const source = entry.originalSource.startsWith('file://') ? fileURLToPath(entry.originalSource) : path.resolve(root, entry.originalSource);
-    return { file: source, line: entry.originalLine + 1, column: (entry.originalColumn ?? 0) + 1 };
-  } catch {
-    return undefined;
-  }
+  return new LoadError(message, { file, line, column }, codeFrame(frame!));
 }

@@ -6,6 +6,7 @@ import type {
   LoggingLevel,
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestAbort } from './request-abort.js';
 import { compileSchema } from './schema.js';
 import type { Session } from './session.js';
 
@@ -47,7 +48,8 @@ export function isLevelEnabled(session: Session, level: LoggingLevel): boolean {
 export interface ContextInput {
   session: Session;
   requestId: RequestId;
-  signal: AbortSignal;
+  /** The request's abort state; its AbortSignal is made only if the handler reads `ctx.signal`. */
+  abort: RequestAbort;
   meta: Record<string, unknown> | undefined;
   logger: string;
   notifyResourceUpdated(uri: string): void;
@@ -68,42 +70,51 @@ function requireCapability(session: Session, capability: 'sampling' | 'elicitati
 }
 
 export function createContext(input: ContextInput): Context {
-  const { session, requestId, signal } = input;
+  const { session, requestId, abort } = input;
   const meta = input.meta ?? {};
   const progressToken = meta.progressToken as string | number | undefined;
-  const log = {} as Record<LoggingLevel, LogFn>;
-  for (const level of LOG_LEVELS) {
-    log[level] = async (message, data) => {
-      if (!isLevelEnabled(session, level)) return;
-      await session.notify(
-        'notifications/message',
-        { level, logger: input.logger, data: data === undefined ? message : { message, data } },
-        // Logs belong to the session: one written after the call ended goes out on its own.
-        session.inflight.has(requestId) ? requestId : undefined,
-      );
-    };
-  }
+  // Built on first use: most calls never log, and eight closures per call show up in profiles.
+  let log: Record<LoggingLevel, LogFn> | undefined;
+  const makeLog = () => {
+    const made = {} as Record<LoggingLevel, LogFn>;
+    for (const level of LOG_LEVELS) {
+      made[level] = async (message, data) => {
+        if (!isLevelEnabled(session, level)) return;
+        await session.notify(
+          'notifications/message',
+          { level, logger: input.logger, data: data === undefined ? message : { message, data } },
+          // Logs belong to the session: one written after the call ended goes out on its own.
+          session.inflight.has(requestId) ? requestId : undefined,
+        );
+      };
+    }
+    return made;
+  };
   const auth = session.auth;
   return {
-    signal,
+    get signal() {
+      return abort.signal;
+    },
     sessionId: session.id,
     requestId,
     meta,
     async progress(done, total, message) {
       // Progress for a call that already answered would only confuse the client: dropped.
-      if (progressToken === undefined || signal.aborted || !session.inflight.has(requestId)) return;
+      if (progressToken === undefined || abort.aborted || !session.inflight.has(requestId)) return;
       await session.notify(
         'notifications/progress',
         { progressToken, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
         requestId,
       );
     },
-    log,
+    get log() {
+      return (log ??= makeLog());
+    },
     async sample(params) {
       requireCapability(session, 'sampling', 'sample');
       return (await session.requestClient('sampling/createMessage', params as Record<string, unknown>, {
         relatedRequestId: requestId,
-        signal,
+        signal: abort.signal,
       })) as CreateMessageResult;
     },
     async elicit(params) {
@@ -118,7 +129,7 @@ export function createContext(input: ContextInput): Context {
       return (await session.requestClient(
         'elicitation/create',
         request,
-        { relatedRequestId: requestId, signal },
+        { relatedRequestId: requestId, signal: abort.signal },
       )) as ElicitResult;
     },
     notifyResourceUpdated: input.notifyResourceUpdated,

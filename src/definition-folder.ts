@@ -242,7 +242,7 @@ export class DefinitionFolder {
         ...(location && { line: location.line, column: location.column }),
       });
       if (failure.error.frame) this.logger.raw(failure.error.frame.trimEnd());
-      if (location || this.registry.files.get(failure.file)?.definitions.length) {
+      if (this.registry.files.get(failure.file)?.definitions.length) {
         this.logger.raw(`  ${this.rel(failure.file)}: the last good version keeps serving`);
       }
     }

@@ -1,9 +1,10 @@
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { identityOf, type Authenticator } from './auth/authenticator.js';
 import { missingToolScopes } from './auth/tool-scopes.js';
+import { announcedBase } from './forwarded.js';
 import { sendRpcError } from './http-body.js';
 import type { Registry } from './registry.js';
 import { createRequestGuard, type GuardOptions } from './request-guard.js';
@@ -17,10 +18,13 @@ export interface HttpAppOptions extends GuardOptions {
   hub: SessionHub;
   registry: Registry;
   basePath: string;
+  /** Honour X-Forwarded-Proto/Host/Prefix in the URLs we announce. */
+  trustProxy: boolean;
   cors: boolean;
   keepaliveMs: number;
   maxBodyBytes: number;
   maxBufferedBytes: number;
+  writeTimeoutMs: number;
   info: { name: string; version: string };
   isReady(): boolean;
   onError(error: unknown, where: string): void;
@@ -34,8 +38,14 @@ export interface HttpAppOptions extends GuardOptions {
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
 const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'];
 
+/** Resident set and live JS heap, in MB: what an operator watches for leaks. */
+function memoryMb() {
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) };
+}
+
 /** Routes on one port: both transports, health and readiness, under an optional base path. */
-export function createHttpApp(options: HttpAppOptions): express.Express {
+export function createHttpApp(options: HttpAppOptions): RequestListener {
   const started = Date.now();
   const app = express();
   app.disable('x-powered-by');
@@ -68,7 +78,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     : undefined;
   const sse = createSseRoutes({
     hub: options.hub,
-    messagesPath: `${options.basePath}/messages`,
+    messagesPath: (req) => `${announcedBase(req, options)}/messages`,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes,
@@ -80,6 +90,9 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
     hub: options.hub,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    maxBufferedBytes: options.maxBufferedBytes,
+    writeTimeoutMs: options.writeTimeoutMs,
+    onSlowConsumer: options.onSlowConsumer,
     admit,
     directory: options.directory,
   });
@@ -123,6 +136,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
       ...(process.env.MCP_SSE_WORKER_ID && { worker: Number(process.env.MCP_SSE_WORKER_ID) }),
       errors: registry.errors,
       uptime: Math.round((Date.now() - started) / 1000),
+      memory: memoryMb(),
     });
   });
   router.get('/readyz', (_req, res) => {
@@ -142,17 +156,44 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
 
   app.use(options.basePath || '/', router);
   app.use((req, res) => {
-    res.status(404).json({ error: `Not found: ${req.method} ${req.path}. MCP endpoints are ${options.basePath}/sse and ${options.basePath}/mcp` });
+    const base = announcedBase(req, options);
+    res.status(404).json({ error: `Not found: ${req.method} ${req.path}. MCP endpoints are ${base}/sse and ${base}/mcp` });
   });
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => failed(error, req, res));
+
+  function failed(error: unknown, req: IncomingMessage, res: ServerResponse) {
     const status = (error as { status?: number }).status;
     if (status && status >= 400 && status < 500) {
       sendRpcError(res, status, -32000, (error as Error).message);
       return;
     }
-    options.onError(error, `${req.method} ${req.path}`);
+    options.onError(error, `${req.method} ${req.url?.split('?')[0]}`);
     if (!res.headersSent) sendRpcError(res, 500, -32603, 'Internal error');
     else res.destroy();
-  });
-  return app;
+  }
+
+  // The MCP routes skip express: its routing and request decoration cost more per message than
+  // the whole JSON-RPC dispatch. Same guard, same handlers; CORS (rare) keeps the express path.
+  // Any other method or spelling of these paths falls through to express and its 404/405 answers.
+  const fastRoutes = options.cors
+    ? undefined
+    : new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>([
+        [`GET ${options.basePath}/sse`, sse.openStream],
+        [`POST ${options.basePath}/messages`, sse.postMessage],
+        [`POST ${options.basePath}/mcp`, streamable.post],
+        [`GET ${options.basePath}/mcp`, streamable.stream],
+        [`DELETE ${options.basePath}/mcp`, streamable.remove],
+      ]);
+  const runGuarded = async (route: (req: IncomingMessage, res: ServerResponse) => Promise<void>, req: IncomingMessage, res: ServerResponse) => {
+    if (!guard(req, res)) return;
+    if (authenticator && !(await authenticator.authenticate(req, res))) return;
+    await route(req, res);
+  };
+  return (req, res) => {
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const route = fastRoutes?.get(`${req.method} ${query < 0 ? url : url.slice(0, query)}`);
+    if (!route) return void app(req, res);
+    runGuarded(route, req, res).catch((error) => failed(error, req, res));
+  };
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { compileFile, frameForRuntimeError, LoadError } from './compile.js';
 import { compileDefinition, DefinitionError, findDefinitions, type LoadedDefinition } from './definitions.js';
 import { evaluateModule } from './evaluate.js';
+import { definitionKind } from './define.js';
 
 export type FileLoad =
   | { file: string; ok: true; definitions: LoadedDefinition[]; inputs: string[]; codeHash: string }
@@ -49,7 +50,8 @@ export async function loadFile(file: string, root: string, options: LoadOptions 
   }
 
   const relative = path.relative(root, file);
-  const found = findDefinitions(exports);
+  // `module.exports = defineTool(...)` makes the definition itself the exports object.
+  const found = findDefinitions(definitionKind(exports) ? { default: exports } : exports);
   const definitions: LoadedDefinition[] = [];
   const problems: string[] = [];
   for (const item of found) {

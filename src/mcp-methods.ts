@@ -13,6 +13,7 @@ import type { LoadedTool } from './definitions.js';
 import type { Registry } from './registry.js';
 import { errorResult, toCallToolResult, toGetPromptResult, toReadResourceResult } from './results.js';
 import { INVALID_PARAMS, RESOURCE_NOT_FOUND, RpcError, type MethodTable, type RequestInfo } from './rpc.js';
+import type { RequestAbort } from './request-abort.js';
 import { AbortReason, type Session } from './session.js';
 
 export interface ServerInfo {
@@ -50,17 +51,16 @@ function metaOf(params: Record<string, unknown>): Record<string, unknown> | unde
   return typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : undefined;
 }
 
-/** Rejects when the signal aborts, so a handler that never settles cannot hold a call forever. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Rejects when the request aborts, so a handler that never settles cannot hold a call forever. */
+function untilAborted<T>(work: Promise<T>, abort: RequestAbort): Promise<T> {
   // A late rejection from abandoned work must not become an unhandled rejection.
   work.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (abort.aborted) return Promise.reject(abort.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stop = abort.onAbort(reject);
     work.then(
-      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
-      (error) => (signal.removeEventListener('abort', onAbort), reject(error)),
+      (value) => (stop(), resolve(value)),
+      (error) => (stop(), reject(error)),
     );
   });
 }
@@ -72,7 +72,7 @@ export function createMethods(deps: MethodDeps): MethodTable {
     createContext({
       session,
       requestId: request.id,
-      signal: request.controller.signal,
+      abort: request.controller,
       meta: metaOf(params),
       logger,
       notifyResourceUpdated: deps.notifyResourceUpdated,
@@ -88,13 +88,13 @@ export function createMethods(deps: MethodDeps): MethodTable {
       const ctx = contextFor(session, request, params, tool.name);
       const value = await untilAborted(
         new Promise((resolve) => resolve(tool.handler(args, ctx))),
-        controller.signal,
+        controller,
       );
       return toCallToolResult(value, tool);
     } catch (error) {
-      const reason = controller.signal.reason as AbortReason | undefined;
-      if (controller.signal.aborted && reason?.kind === 'timeout') return errorResult(reason.message);
-      if (controller.signal.aborted) throw reason;
+      const reason = controller.reason as AbortReason | undefined;
+      if (controller.aborted && reason?.kind === 'timeout') return errorResult(reason.message);
+      if (controller.aborted) throw reason;
       if (!isToolError(error)) deps.onToolError(tool.name, error);
       const message = error instanceof Error ? error.message : String(error);
       return errorResult(message || `Tool ${tool.name} failed`);
@@ -166,7 +166,7 @@ export function createMethods(deps: MethodDeps): MethodTable {
       if (!found) throw new RpcError(RESOURCE_NOT_FOUND, `Resource not found: ${uri}`, { uri });
       const value = await untilAborted(
         new Promise((resolve) => resolve(found.resource.read(uri, found.vars as Record<string, string>, contextFor(session, request, params, found.resource.name)))),
-        request.controller.signal,
+        request.controller,
       );
       return toReadResourceResult(value, uri, found.resource);
     },
@@ -194,7 +194,7 @@ export function createMethods(deps: MethodDeps): MethodTable {
       if (!checked.ok) throw new RpcError(INVALID_PARAMS, `Invalid arguments for prompt ${name}: ${checked.message}`);
       const value = await untilAborted(
         new Promise((resolve) => resolve(prompt.get(checked.value, contextFor(session, request, params, name)))),
-        request.controller.signal,
+        request.controller,
       );
       return toGetPromptResult(value, prompt);
     },

@@ -13,7 +13,14 @@ const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]'];
 const LOOPBACK_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/i;
 
 export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase().replace(/^::ffff:/, '');
+  return bare === 'localhost' || bare === '::1' || bare.startsWith('127.');
+}
+
+/** What to tell an operator who exposed the server beyond this machine with nothing guarding it. */
+export function exposureWarning(bindHost: string, authenticated: boolean): string | undefined {
+  if (isLoopback(bindHost) || authenticated) return undefined;
+  return `listening on ${bindHost} without --auth-token: anyone who can reach this port can call your tools`;
 }
 
 export function defaultAllowedHosts(bindHost: string, extra: string[]): string[] | undefined {
@@ -31,6 +38,16 @@ function digest(value: string): Buffer {
 }
 
 /**
+ * A check of presented bearer tokens against the expected one that takes the same time whatever
+ * is presented: both sides are hashed first, so timingSafeEqual always compares 32 bytes and
+ * neither the length nor the first differing byte leaks.
+ */
+export function tokenMatcher(expected: string): (presented: string) => boolean {
+  const expectedDigest = digest(expected);
+  return (presented) => timingSafeEqual(digest(presented), expectedDigest);
+}
+
+/**
  * The checks every MCP route shares, before any body is read: DNS-rebinding protection (Host),
  * cross-site requests (Origin), and the static bearer token, compared in constant time.
  * Returns false after answering when the request must not go on.
@@ -38,7 +55,7 @@ function digest(value: string): Buffer {
 export function createRequestGuard(options: GuardOptions) {
   const allowedHosts = options.allowedHosts?.map((h) => h.toLowerCase());
   const allowedOrigins = new Set(options.allowedOrigins.map((o) => o.replace(/\/$/, '').toLowerCase()));
-  const tokenDigest = options.authToken ? digest(options.authToken) : undefined;
+  const tokenMatches = options.authToken ? tokenMatcher(options.authToken) : undefined;
 
   return function guard(req: IncomingMessage, res: ServerResponse): boolean {
     if (allowedHosts) {
@@ -53,11 +70,10 @@ export function createRequestGuard(options: GuardOptions) {
       sendRpcError(res, 403, -32000, `Forbidden: Origin "${origin}" is not allowed (see --allowed-origins)`);
       return false;
     }
-    if (tokenDigest) {
+    if (tokenMatches) {
       const header = req.headers.authorization ?? '';
       const match = /^Bearer\s+(.+)$/i.exec(header);
-      // Hashing first makes both sides the same length, so the compare is constant-time for any input.
-      if (!match || !timingSafeEqual(digest(match[1]!.trim()), tokenDigest)) {
+      if (!match || !tokenMatches(match[1]!.trim())) {
         sendRpcError(res, 401, -32000, 'Unauthorized: send Authorization: Bearer <token>', {
           'WWW-Authenticate': `Bearer realm="mcp-sse"${match ? ', error="invalid_token"' : ''}`,
         });

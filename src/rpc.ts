@@ -1,4 +1,5 @@
 import type { MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestAbort } from './request-abort.js';
 import type { Session } from './session.js';
 
 /** A JSON-RPC error answer: thrown by a method, sent as `{ error: { code, message } }`. */
@@ -18,7 +19,7 @@ export const RESOURCE_NOT_FOUND = -32002;
 export interface RequestInfo {
   id: RequestId;
   /** Aborted on cancel, timeout or disconnect; a method may abort it itself (a timeout). */
-  controller: AbortController;
+  controller: RequestAbort;
   extra?: MessageExtraInfo;
 }
 

@@ -10,7 +10,8 @@ import {
 } from '@modelcontextprotocol/sdk/server/zod-compat.js';
 import { toJsonSchemaCompat } from '@modelcontextprotocol/sdk/server/zod-json-schema-compat.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv2020Type } from 'ajv/dist/2020.js';
 
 export type Validation = { ok: true; value: Record<string, unknown> } | { ok: false; message: string };
 
@@ -27,6 +28,10 @@ export interface CompiledSchema {
 
 const EMPTY_OBJECT = { type: 'object' as const, properties: {} };
 
+// Ajv's 2020 build is required on first use: few tools need it, and it costs startup time.
+const require = createRequire(import.meta.url);
+const loadAjv2020 = (): typeof Ajv2020Type => (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020Type }).Ajv2020;
+
 /**
  * An Ajv instance holds on to every schema it ever compiled (its shared code scope keeps each
  * one), so a single instance compiling fresh schemas on every reload would grow without end.
@@ -37,7 +42,7 @@ const COMPILES_PER_INSTANCE = 200;
 const providers = {
   draft7: { make: () => new AjvJsonSchemaValidator(), current: undefined as AjvJsonSchemaValidator | undefined, compiles: 0 },
   draft2020: {
-    make: () => new AjvJsonSchemaValidator(new Ajv2020({ strict: false, allErrors: true }) as never),
+    make: () => new AjvJsonSchemaValidator(new (loadAjv2020())({ strict: false, allErrors: true }) as never),
     current: undefined as AjvJsonSchemaValidator | undefined,
     compiles: 0,
   },

@@ -5,18 +5,19 @@ import { Authenticator, type AuthenticateHook, type OAuthOptions } from './auth/
 import { DefinitionFolder } from './definition-folder.js';
 import cluster from 'node:cluster';
 import { ClusterDirectory } from './scale/cluster-directory.js';
-import { RedisDirectory } from './scale/redis-directory.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import { hostname } from 'node:os';
 import { compileDefinition, findDefinitions } from './definitions.js';
 import { createHttpApp } from './http-app.js';
+import { applyHttpTimeouts } from './http-timeouts.js';
 import type { FileLoad } from './loader.js';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from './logger.js';
 import type { ServerInfo } from './mcp-methods.js';
 import type { Registry } from './registry.js';
 import { createCore } from './core.js';
-import { defaultAllowedHosts, isLoopback } from './request-guard.js';
+import { defaultAllowedHosts, exposureWarning } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
+import { AbortReason } from './session.js';
 import { FolderWatcher } from './watch.js';
 import { packageVersion } from './version.js';
 
@@ -42,12 +43,16 @@ export interface ServerOptions {
   basePath?: string;
   /** The URL clients reach the server at, when it differs from where it listens. */
   publicUrl?: string;
+  /** Honour X-Forwarded-Proto/Host/Prefix from the proxy in front in the URLs announced to clients. */
+  trustProxy?: boolean;
   keepaliveMs?: number;
   maxSessions?: number;
   sessionTimeoutMs?: number;
   maxBodyBytes?: number;
   /** Bytes queued for a client that stopped reading before its session is dropped. */
   maxBufferedBytes?: number;
+  /** How long a Streamable HTTP response may wait for a client that stopped reading before its session is dropped. */
+  writeTimeoutMs?: number;
   /** How long `close()` lets running calls finish before cutting connections. */
   shutdownTimeoutMs?: number;
   /** OAuth 2.1 resource server: JWT access tokens from this issuer. */
@@ -83,6 +88,7 @@ export const DEFAULTS = {
   sessionTimeoutMs: 30 * 60_000,
   maxBodyBytes: 4 * 1024 * 1024,
   maxBufferedBytes: 8 * 1024 * 1024,
+  writeTimeoutMs: 30_000,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -135,7 +141,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   // A `--workers` child: siblings share the port, so relays reach it on a private port of its own.
   const inCluster = cluster.isWorker && process.env.MCP_SSE_WORKER_ID !== undefined;
   const directory: SessionDirectory | undefined = options.redis
-    ? new RedisDirectory({ url: options.redis, relayUrl: () => relayUrl, onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`) })
+    ? // Loaded only when asked for: ioredis is the heaviest import of all, and most servers never use it.
+      new (await import('./scale/redis-directory.js')).RedisDirectory({ url: options.redis, relayUrl: () => relayUrl, onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`) })
     : inCluster
       ? new ClusterDirectory(() => relayUrl)
       : undefined;
@@ -159,6 +166,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     hub,
     registry,
     basePath,
+    trustProxy: options.trustProxy ?? false,
     cors: options.cors ?? false,
     allowedOrigins: options.allowedOrigins ?? [],
     allowedHosts: defaultAllowedHosts(host, options.allowedHosts ?? []),
@@ -166,6 +174,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
     info,
     isReady: () => ready,
     onError,
@@ -173,9 +182,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   });
 
   const httpServer = createHttpServer(app);
-  // Above the 60 s idle timeout of common load balancers, so they close idle connections first.
-  httpServer.keepAliveTimeout = 65_000;
-  httpServer.headersTimeout = 66_000;
+  applyHttpTimeouts(httpServer);
   const sockets = new Set<Socket>();
   httpServer.on('connection', (socket) => {
     sockets.add(socket);
@@ -221,9 +228,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     relayUrl ||= `http://${relayHost}:${port}`;
     await directory.announce();
   }
-  if (!isLoopback(host) && !options.authToken && !authenticator) {
-    logger.warn(`listening on ${host} without --auth-token: anyone who can reach this port can call your tools`);
-  }
+  const exposed = exposureWarning(host, Boolean(options.authToken || authenticator));
+  if (exposed) logger.warn(exposed);
 
   let closing: Promise<void> | undefined;
   async function close(): Promise<void> {
@@ -232,10 +238,16 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       httpServer.close();
       const grace = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
       const deadline = Date.now() + grace;
-      // Let running calls finish (up to the grace period) before their streams close.
-      while ([...hub.sessions.values()].some((s) => s.inflight.size > 0) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      const running = () => [...hub.sessions.values()].some((s) => s.inflight.size > 0);
+      const settle = async (until: number) => {
+        while (running() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      // Let running calls finish (up to the grace period) before their streams close; calls still
+      // running then are aborted and answered with an error, so clients are not left waiting.
+      await settle(deadline);
+      const reason = new AbortReason('disconnected', 'the server is shutting down');
+      for (const session of hub.sessions.values()) for (const call of session.inflight.values()) call.abort(reason);
+      await settle(Date.now() + 1000);
       await stop();
       await directory?.close();
       relayServer?.close();

@@ -21,6 +21,8 @@ export class SessionHub implements SessionHost {
   readonly sessions = new Map<string, Session>();
   readonly methods: MethodTable;
   private readonly reaper: NodeJS.Timeout;
+  /** Idle sessions with an open stream that were sent a liveness `ping` and have not answered yet. */
+  private readonly probing = new Set<Session>();
 
   constructor(private readonly options: HubOptions) {
     this.methods = options.methods;
@@ -59,13 +61,29 @@ export class SessionHub implements SessionHost {
     this.options.onError(error, where);
   }
 
-  /** Idle means: no open stream, nothing in flight, and no message for the whole timeout. */
+  /**
+   * Idle means: nothing in flight and no message from the client for the whole timeout. An open
+   * stream alone proves nothing (a client that vanished without a FIN leaves one open forever, and
+   * a legacy SSE session always has one), so an idle session with a stream is asked for a `ping`
+   * first: a client that answers is alive and keeps its session; one that does not is closed.
+   */
   private reap(): void {
     const cutoff = Date.now() - this.options.sessionTimeoutMs;
     for (const session of this.sessions.values()) {
-      if (session.openStreams === 0 && session.inflight.size === 0 && session.lastActivity < cutoff) {
+      if (session.inflight.size > 0 || session.lastActivity >= cutoff || this.probing.has(session)) continue;
+      if (session.openStreams === 0) {
         void session.close();
+        continue;
       }
+      this.probing.add(session);
+      const timeoutMs = Math.min(30_000, Math.max(1000, this.options.sessionTimeoutMs));
+      session
+        .requestClient('ping', {}, { timeoutMs })
+        .then(
+          () => (session.lastActivity = Date.now()),
+          () => session.close(),
+        )
+        .finally(() => this.probing.delete(session));
     }
   }
 

@@ -8,6 +8,7 @@ import type {
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { RequestAbort } from './request-abort.js';
 import { RpcError, type MethodTable } from './rpc.js';
 
 export type TransportKind = 'sse' | 'http' | 'memory';
@@ -54,7 +55,7 @@ export class Session {
   /** Streams the transport holds open for this session; a session with one is never idle. */
   openStreams = 0;
   subscriptions?: Set<string>;
-  readonly inflight = new Map<RequestId, AbortController>();
+  readonly inflight = new Map<RequestId, RequestAbort>();
   private pending?: Map<RequestId, PendingRequest>;
   /** SSE requests that sent progress before their result, and when (see `request`). */
   private notifiedRequests?: Map<RequestId, number>;
@@ -117,7 +118,7 @@ export class Session {
       this.send({ jsonrpc: '2.0', id, error: { code: -32602, message: 'Invalid params: "params" must be an object' } });
       return;
     }
-    const controller = new AbortController();
+    const controller = new RequestAbort();
     this.inflight.set(id, controller);
     try {
       const result = await handler(this, (params ?? {}) as Record<string, unknown>, { id, controller, extra });
@@ -129,12 +130,12 @@ export class Session {
         const wait = notifiedAt + PROGRESS_TO_RESULT_GAP_MS - performance.now();
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      if (!controller.signal.aborted || (controller.signal.reason as AbortReason)?.kind === 'timeout') {
+      if (!controller.aborted || (controller.reason as AbortReason)?.kind === 'timeout') {
         this.send({ jsonrpc: '2.0', id, result: result as Record<string, unknown> }, id);
       }
     } catch (error) {
       // A cancelled request gets no answer, as the spec asks; a closed session has nobody to answer.
-      if ((controller.signal.reason as AbortReason | undefined)?.kind === 'cancelled' || this.closed) return;
+      if ((controller.reason as AbortReason | undefined)?.kind === 'cancelled' || this.closed) return;
       const rpc = error instanceof RpcError ? error : new RpcError(-32603, `Internal error: ${(error as Error)?.message ?? error}`);
       if (!(error instanceof RpcError)) this.host.onError(error, `${method} in session ${this.id}`);
       this.send({ jsonrpc: '2.0', id, error: { code: rpc.code, message: rpc.message, ...(rpc.data !== undefined && { data: rpc.data }) } }, id);

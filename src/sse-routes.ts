@@ -13,8 +13,8 @@ type AuthedRequest = IncomingMessage & { auth?: AuthInfo };
 
 export interface SseRouteOptions {
   hub: SessionHub;
-  /** The path POSTs go to, base path included: what the `endpoint` event announces. */
-  messagesPath: string;
+  /** The URL POSTs go to, base path (and trusted forwarded prefix) included: what the `endpoint` event announces. */
+  messagesPath(req: IncomingMessage): string;
   keepaliveMs: number;
   maxBodyBytes: number;
   maxBufferedBytes: number;
@@ -37,7 +37,7 @@ export function createSseRoutes(options: SseRouteOptions) {
     const sessionId = randomUUID();
     const transport = new SseServerTransport(res, {
       sessionId,
-      endpoint: `${options.messagesPath}?sessionId=${sessionId}`,
+      endpoint: `${options.messagesPath(req)}?sessionId=${sessionId}`,
       keepaliveMs: options.keepaliveMs,
       maxBufferedBytes: options.maxBufferedBytes,
       onSlowConsumer: () => options.onSlowConsumer(sessionId),
@@ -50,7 +50,9 @@ export function createSseRoutes(options: SseRouteOptions) {
   }
 
   async function postMessage(req: IncomingMessage, res: ServerResponse) {
-    const sessionId = new URL(req.url ?? '', 'http://x').searchParams.get('sessionId');
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const sessionId = query < 0 ? null : new URLSearchParams(url.slice(query + 1)).get('sessionId');
     if (!sessionId) {
       sendRpcError(res, 400, -32000, 'Bad Request: missing sessionId query parameter');
       return;

@@ -93,13 +93,15 @@ export class SseServerTransport implements Transport {
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('SSE stream is closed');
+    // What already waited counts, not this message: one large result to a reading client is fine.
+    const backlog = this.res.writableLength;
     // Resolves once the event left for the socket (or the stream died), so that callers can order
     // what follows after it.
     const written = new Promise<void>((resolve) => {
       this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`, () => resolve());
     });
     // A client that stopped reading must cost us a session, never the process's memory.
-    if (this.res.writableLength > this.options.maxBufferedBytes) {
+    if (backlog > this.options.maxBufferedBytes) {
       this.options.onSlowConsumer?.();
       this.res.destroy();
     }

@@ -6,12 +6,18 @@ import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
 import { forwardToHolder, RELAYED_HEADER } from './scale/relay.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import type { SessionHub } from './session-hub.js';
+import { capBuffered } from './slow-consumer.js';
 import { AbortReason, type Session } from './session.js';
 
 export interface StreamableRouteOptions {
   hub: SessionHub;
   keepaliveMs: number;
   maxBodyBytes: number;
+  /** Bytes queued for a client that stopped reading before its session is dropped. */
+  maxBufferedBytes: number;
+  /** How long a response may wait for its client to read before the session is dropped. */
+  writeTimeoutMs: number;
+  onSlowConsumer(sessionId: string): void;
   /** Checks after the body is read, before dispatch (identity, scopes); answers and returns false to stop. */
   admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
   /** Sessions of other instances (scale-out); requests for them are relayed to their holder. */
@@ -96,7 +102,15 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
         for (const id of ids) session.abortRequest(id, new AbortReason('disconnected', 'the client disconnected'));
       });
     }
+    dropWhenStuck(res, session);
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
+  }
+
+  function dropWhenStuck(res: ServerResponse, session: Session) {
+    capBuffered(res, { maxBytes: options.maxBufferedBytes, stallMs: options.writeTimeoutMs }, () => {
+      options.onSlowConsumer(session.id);
+      void session.close();
+    });
   }
 
   async function initialize(req: IncomingMessage, res: ServerResponse, body: unknown) {
@@ -126,6 +140,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       session.openStreams--;
       session.lastActivity = Date.now();
     });
+    dropWhenStuck(res, session);
     await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
   }
 

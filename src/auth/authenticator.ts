@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { JwtVerifier } from './jwt-verifier.js';
+import { tokenMatcher } from '../request-guard.js';
+import type { JwtVerifier } from './jwt-verifier.js';
 
 export interface OAuthOptions {
   issuer: string;
@@ -38,10 +38,6 @@ export interface AuthenticatorOptions {
 /** Holds every scope: the static token is the operator's own key. */
 export const ALL_SCOPES = '*';
 
-function digest(value: string): Buffer {
-  return createHash('sha256').update(value).digest();
-}
-
 function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
@@ -57,11 +53,11 @@ export function identityOf(auth: AuthInfo | undefined): string | undefined {
  * tells clients where the Protected Resource Metadata is and which scope to ask for.
  */
 export class Authenticator {
-  private readonly tokenDigest?: Buffer;
-  private verifier?: JwtVerifier;
+  private readonly tokenMatches?: (presented: string) => boolean;
+  private verifier?: Promise<JwtVerifier>;
 
   constructor(private readonly options: AuthenticatorOptions) {
-    if (options.token) this.tokenDigest = digest(options.token);
+    if (options.token) this.tokenMatches = tokenMatcher(options.token);
   }
 
   get oauth(): OAuthOptions | undefined {
@@ -91,14 +87,18 @@ export class Authenticator {
     };
   }
 
-  private getVerifier(): JwtVerifier {
+  /** jose is loaded with the first token to verify: servers without OAuth never pay for it. */
+  private getVerifier(): Promise<JwtVerifier> {
     const oauth = this.options.oauth!;
-    this.verifier ??= new JwtVerifier({
-      issuer: oauth.issuer,
-      audiences: oauth.audiences?.length ? oauth.audiences : [this.resource()],
-      jwksUrl: oauth.jwksUrl,
-      algorithms: oauth.algorithms?.length ? oauth.algorithms : ['RS256', 'ES256'],
-    });
+    this.verifier ??= import('./jwt-verifier.js').then(
+      ({ JwtVerifier }) =>
+        new JwtVerifier({
+          issuer: oauth.issuer,
+          audiences: oauth.audiences?.length ? oauth.audiences : [this.resource()],
+          jwksUrl: oauth.jwksUrl,
+          algorithms: oauth.algorithms?.length ? oauth.algorithms : ['RS256', 'ES256'],
+        }),
+    );
     return this.verifier;
   }
 
@@ -107,7 +107,7 @@ export class Authenticator {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const token = match?.[1];
-    if (token && this.tokenDigest && timingSafeEqual(digest(token), this.tokenDigest)) {
+    if (token && this.tokenMatches?.(token)) {
       req.auth = { token, clientId: 'static-token', scopes: [ALL_SCOPES], extra: { subject: 'static-token', claims: {} } };
       return true;
     }
@@ -137,7 +137,7 @@ export class Authenticator {
       return false;
     }
     try {
-      req.auth = await this.getVerifier().verifyAccessToken(token);
+      req.auth = await (await this.getVerifier()).verifyAccessToken(token);
       return true;
     } catch (error) {
       const message = error instanceof InvalidTokenError ? error.message : `Token verification failed: ${(error as Error).message}`;

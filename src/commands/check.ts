@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { DefinitionFolder } from '../definition-folder.js';
@@ -13,6 +14,12 @@ export function checkCommand(): Command {
     .addHelpText('after', '\nExamples:\n  $ mcp-sse check\n  $ mcp-sse check ./tools --json')
     .action(async (dir: string, opts: { json?: boolean }) => {
       const root = path.resolve(dir);
+      if (!existsSync(root)) {
+        // A mistyped path in CI must fail, not pass with zero files checked.
+        process.stderr.write(`error: ${dir} does not exist; pass the folder of definition files (default ./tools)\n`);
+        process.exitCode = 1;
+        return;
+      }
       const registry = new Registry();
       // Errors go to stderr in the same words `serve` uses; the table goes to stdout.
       const logger = createLogger({ level: opts.json ? 'silent' : 'info' });

@@ -30,7 +30,8 @@ export function forwardToHolder(
     }
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     if (payload) headers['content-length'] = String(payload.length);
-    const target = new URL(req.url ?? '/', location.relayUrl);
+    // Under an express router `req.url` has lost the base path; `originalUrl` keeps it.
+    const target = new URL((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/', location.relayUrl);
     const upstream = request(target, { method: req.method, headers, agent }, (reply) => {
       if (reply.statusCode === 404) void directory.forget(sessionId);
       res.writeHead(reply.statusCode ?? 502, reply.headers);

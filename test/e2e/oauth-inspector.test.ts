@@ -1,20 +1,9 @@
-import { spawn } from 'node:child_process';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, serve, type ServeHandle } from '../helpers/cli.js';
-import { createServer } from 'node:net';
+import { runInspectorCli } from '../helpers/inspector.js';
+import { freePort } from '../helpers/ports.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
-
-const INSPECTOR = ['-y', '-p', 'node@24', '-p', '@modelcontextprotocol/inspector@2.12.0', '--', 'mcp-inspector', '--cli'];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 let oauth: OAuth2Server;
 let server: ServeHandle;
@@ -50,24 +39,17 @@ afterAll(async () => {
  */
 async function inspectorWithOAuth(url: string) {
   const callback = `http://127.0.0.1:${await freePort()}/oauth/callback`;
-  const child = spawn('npx', [...INSPECTOR, url, '--method', 'tools/list', '--client-id', 'mcp-sse-test-client', '--callback-url', callback], {
-    env: { ...process.env, HOME: home, MCP_AUTO_OPEN_ENABLED: 'true', BROWSER: 'true', MCP_INSPECTOR_SECRET_STORE: 'memory' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
   let followed = false;
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    const match = /Please navigate to: (\S+)/.exec(stderr);
-    if (match && !followed) {
-      followed = true;
-      void fetch(match[1]!); // follows the redirect to the CLI's callback listener
-    }
+  return runInspectorCli([url, '--method', 'tools/list', '--client-id', 'mcp-sse-test-client', '--callback-url', callback], {
+    env: { HOME: home, MCP_AUTO_OPEN_ENABLED: 'true', BROWSER: 'true', MCP_INSPECTOR_SECRET_STORE: 'memory' },
+    onStderr: (stderr) => {
+      const match = /Please navigate to: (\S+)/.exec(stderr);
+      if (match && !followed) {
+        followed = true;
+        void fetch(match[1]!); // follows the redirect to the CLI's callback listener
+      }
+    },
   });
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-  return { code, stdout, stderr };
 }
 
 describe('MCP Inspector CLI', () => {

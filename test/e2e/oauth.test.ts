@@ -60,7 +60,7 @@ let server: ServeHandle;
 /** What each authorization request asked for, by code: the scope and the RFC 8707 resource. */
 const requested = new Map<string, { scope?: string; resource?: string }>();
 
-async function signWith(claims: Record<string, unknown>, options: { alg?: string; kid?: string; key?: CryptoKey } = {}) {
+async function signWith(claims: Record<string, unknown>, options: { alg?: string; kid?: string; key?: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'] } = {}) {
   const { privateKey } = options.key ? { privateKey: options.key } : await generateKeyPair('RS256');
   return new SignJWT(claims)
     .setProtectedHeader({ alg: options.alg ?? 'RS256', kid: options.kid ?? 'unknown-key' })
@@ -169,7 +169,7 @@ describe('OAuth 2.1 resource server', () => {
       expired: await mockSigned(() => undefined, -60),
       'alg none': `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(good)).toString('base64url')}.`,
       'unknown key': await signWith(good),
-      'HS256 not allowed': await signWith(good, { alg: 'HS256', key: new TextEncoder().encode('x'.repeat(32)) as unknown as CryptoKey }),
+      'HS256 not allowed': await signWith(good, { alg: 'HS256', key: new TextEncoder().encode('x'.repeat(32)) as unknown as Awaited<ReturnType<typeof generateKeyPair>>['privateKey'] }),
     };
     for (const [label, token] of Object.entries(cases)) {
       const res = await fetch(server.mcpUrl, {
@@ -190,7 +190,7 @@ describe('OAuth 2.1 resource server', () => {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         authorization: `Bearer ${provider.tokens()!.access_token}`,
-        'mcp-session-id': transport.sessionId!,
+        'mcp-session-id': (transport as StreamableHTTPClientTransport).sessionId!,
         'mcp-protocol-version': '2025-11-25',
       },
       body: JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/call', params: { name: 'secret', arguments: {} } }),
@@ -218,7 +218,7 @@ describe('OAuth 2.1 resource server', () => {
         'content-type': 'application/json',
         accept: 'application/json, text/event-stream',
         authorization: `Bearer ${other}`,
-        'mcp-session-id': transport.sessionId!,
+        'mcp-session-id': (transport as StreamableHTTPClientTransport).sessionId!,
         'mcp-protocol-version': '2025-11-25',
       },
       body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/list' }),
@@ -226,7 +226,7 @@ describe('OAuth 2.1 resource server', () => {
     expect(res.status).toBe(403);
     const noToken = await fetch(server.mcpUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId! },
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': (transport as StreamableHTTPClientTransport).sessionId! },
       body: JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/list' }),
     });
     expect(noToken.status).toBe(401);

@@ -118,8 +118,24 @@ describe('scale-out through Redis', () => {
     await Promise.all([subscriber.close(), caller.close()]);
   });
 
+  it('relays under a base path on the express route too (--cors)', async () => {
+    const args = ['--redis', redis.url, '--base-path', '/t', '--cors'];
+    const [pa, pb] = await Promise.all([serve(`${dir}/tools`, args), serve(`${dir}/tools`, args)]);
+    try {
+      expect(pa.url).toMatch(/\/t$/);
+      const transport = new StreamableHTTPClientTransport(new URL(pa.mcpUrl), { fetch: splitFetch(pa.url, pb.url) });
+      const client = new Client({ name: 'split-prefixed', version: '1' });
+      await client.connect(transport);
+      const result = await client.callTool({ name: 'slow', arguments: { steps: 1 } });
+      expect(result.content).toEqual([{ type: 'text', text: `done ${pa.child.pid}` }]);
+      await client.close();
+    } finally {
+      await Promise.all([pa.stop(), pb.stop()]);
+    }
+  });
+
   it('reports the instance in /healthz', async () => {
-    const [ha, hb] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/healthz`)).json()));
+    const [ha, hb] = await Promise.all([a, b].map(async (s) => (await fetch(`${s.url}/healthz`)).json() as Promise<{ instance: string; redis: string }>));
     expect(ha.instance).toMatch(/^[0-9a-f-]{36}$/);
     expect(ha.instance).not.toBe(hb.instance);
     expect(ha.redis).toBe('up');

@@ -124,8 +124,8 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
-function textOf(result: { content?: unknown }): string {
-  return ((result.content as Array<{ type: string; text?: string }>)[0] ?? {}).text ?? '';
+function textOf(result: object): string {
+  return (((result as { content?: unknown }).content as Array<{ type: string; text?: string }>)[0] ?? {}).text ?? '';
 }
 
 describe.each(TRANSPORTS)('tools over %s', (transport) => {
@@ -271,7 +271,7 @@ describe.each(TRANSPORTS)('tools over %s', (transport) => {
     it('round-trips elicitation/create with a zod shape sent as plain JSON Schema', async () => {
       elicitAnswer = 'accept';
       expect(textOf(await c.client.callTool({ name: 'ask_user' }))).toBe('hello Ada');
-      const schema = elicitRequests.at(-1)!.requestedSchema as Record<string, unknown>;
+      const schema = (elicitRequests.at(-1) as { requestedSchema?: unknown }).requestedSchema as Record<string, unknown>;
       expect(elicitRequests.at(-1)!.message).toBe('Who are you?');
       expect(schema).toMatchObject({
         type: 'object',

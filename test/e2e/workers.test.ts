@@ -27,7 +27,7 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
     for (let i = 0; i < 20 && workers.size < 2; i++) {
       // A new connection each time, so the cluster's round robin spreads them.
       const res = await fetch(`${server.url}/healthz`, { headers: { connection: 'close' } });
-      workers.add((await res.json()).worker);
+      workers.add(((await res.json()) as { worker: number }).worker);
     }
     expect([...workers].sort()).toEqual([1, 2]);
   });

@@ -15,12 +15,32 @@ export interface RunningCli {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+export interface CliOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Another copy of the bin, e.g. one installed from the packed tarball. */
+  bin?: string;
+}
+
 /** Spawns the built CLI (`bin/mcp-sse.js`) and follows its output line by line. */
-export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+export function runCli(args: string[], options: CliOptions = {}): RunningCli {
+  return runCommand(process.execPath, [options.bin ?? BIN, ...args], options);
+}
+
+/**
+ * Spawns any command and follows its output. With `processGroup`, the command gets a process
+ * group of its own and stop() signals all of it, reaching what it spawned (npm → sh → mcp-sse).
+ */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; processGroup?: boolean; stdin?: 'ignore' | 'pipe' } = {},
+): RunningCli {
+  const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: '1', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+    detached: options.processGroup ?? false,
   });
   let text = '';
   const waiters = new Set<() => void>();
@@ -70,7 +90,8 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     waitFor,
     exited,
     async stop(signal = 'SIGTERM') {
-      if (!hasExited) child.kill(signal);
+      if (!hasExited && options.processGroup) process.kill(-child.pid!, signal);
+      else if (!hasExited) child.kill(signal);
       return exited;
     },
   };
@@ -83,9 +104,13 @@ export interface ServeHandle extends RunningCli {
   mcpUrl: string;
 }
 
-/** `mcp-sse serve <dir> --port 0 …`, resolved once the banner shows the URL. */
-export async function serve(dir: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv } = {}): Promise<ServeHandle> {
-  const cli = runCli(['serve', dir, '--port', '0', ...args], options);
+/** `mcp-sse serve <dir> --port 0 …` (no dir when `dir` is ''), resolved once the banner shows the URL. */
+export async function serve(dir: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv; cwd?: string; bin?: string } = {}): Promise<ServeHandle> {
+  return untilServing(runCli(['serve', ...(dir ? [dir] : []), '--port', '0', ...args], options));
+}
+
+/** Waits for a starting server's banner (any way it was started, e.g. `npm run dev`) and its URLs. */
+export async function untilServing(cli: RunningCli): Promise<ServeHandle> {
   try {
     const [, mcpUrl] = (await cli.waitFor(/Streamable HTTP\s+(\S+)/)) as RegExpMatchArray;
     await cli.waitFor(/ready/);
@@ -98,7 +123,7 @@ export async function serve(dir: string, args: string[] = [], options: { env?: N
 }
 
 /** Runs the CLI to completion and returns its exit code and output. */
-export async function runToEnd(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
+export async function runToEnd(args: string[], options: CliOptions & { timeoutMs?: number } = {}) {
   const cli = runCli(args, options);
   const timer = setTimeout(() => cli.child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
   const { code } = await cli.exited;

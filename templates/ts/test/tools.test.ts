@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestClient, type TestClient } from 'mcp-sse/testing';
+
+const toolsDir = fileURLToPath(new URL('../tools', import.meta.url));
+let client: TestClient;
+
+beforeAll(async () => {
+  client = await createTestClient(toolsDir);
+});
+afterAll(() => client.close());
+
+function textOf(result: Awaited<ReturnType<TestClient['callTool']>>): string {
+  const [first] = result.content as Array<{ type: string; text?: string }>;
+  return first?.text ?? '';
+}
+
+describe('the tools folder', () => {
+  it('loads without errors', async () => {
+    expect(client.loadErrors).toEqual([]);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name).sort()).toEqual(['add', 'divide', 'multiply', 'random-joke', 'subtract']);
+  });
+});
+
+describe('calculator', () => {
+  it.each([
+    ['add', 6, 3, 9],
+    ['subtract', 6, 3, 3],
+    ['multiply', 6, 3, 18],
+    ['divide', 6, 3, 2],
+  ])('%s(%d, %d) = %d', async (name, a, b, expected) => {
+    const result = await client.callTool({ name, arguments: { a, b } });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toEqual({ result: expected });
+  });
+
+  it('refuses to divide by zero with a tool error', async () => {
+    const result = await client.callTool({ name: 'divide', arguments: { a: 1, b: 0 } });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/cannot divide by zero/i);
+  });
+
+  it('rejects arguments that are not numbers', async () => {
+    const result = await client.callTool({ name: 'add', arguments: { a: 'one', b: 2 } });
+    expect(result.isError).toBe(true);
+  });
+});
+
+// These tests never touch the internet: JOKE_API_URL points the tool at a local server.
+describe('random-joke', () => {
+  let api: Server;
+  let apiUrl: string;
+
+  beforeAll(async () => {
+    api = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ value: 'Chuck Norris can divide by zero.' }));
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/jokes/random`;
+  });
+  afterAll(() => new Promise((resolve) => api.close(resolve)));
+
+  it('returns the joke the API sends', async () => {
+    process.env.JOKE_API_URL = apiUrl;
+    const result = await client.callTool({ name: 'random-joke', arguments: {} });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toBe('Chuck Norris can divide by zero.');
+  });
+
+  it('says clearly when the API cannot be reached', async () => {
+    process.env.JOKE_API_URL = 'http://127.0.0.1:9/jokes/random'; // nothing listens on the discard port
+    const result = await client.callTool({ name: 'random-joke', arguments: {} });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/could not reach 127\.0\.0\.1:9 \(are you offline\?\)/i);
+  });
+});
+
+describe('resource and prompt', () => {
+  it('serves the about page', async () => {
+    const { contents } = await client.readResource({ uri: 'docs://about' });
+    expect(contents[0]).toMatchObject({ mimeType: 'text/markdown' });
+  });
+
+  it('builds the solve prompt', async () => {
+    const { messages } = await client.getPrompt({ name: 'solve', arguments: { problem: '2 + 2' } });
+    expect(JSON.stringify(messages)).toContain('Problem: 2 + 2');
+  });
+});
