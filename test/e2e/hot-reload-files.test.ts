@@ -133,7 +133,7 @@ describe('hot reload follows the file system', () => {
       'throws.ts': `import { defineTool } from 'mcp-sse';\nconst ready = false;\nif (!ready) throw new Error('not ready at load');\nexport default defineTool({ handler: () => 1 });\n`,
     });
     // Thrown while the file loads: the location is the line as written, not the bundle's.
-    await server.waitFor(/throws\.ts:3:\d+: not ready at load\n\s+3 │ if \(!ready\)/, { from });
+    await server.waitFor(/throws\.ts:3:\d+: not ready at load\n[^]*?3 │ if \(!ready\)/, { from });
     await server.waitFor(/bad_import\.ts:1:\d+: Could not resolve/, { from });
     await server.waitFor(/bad_key\.ts[^\n]*colour/, { from });
     const broken = await health();
