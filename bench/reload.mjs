@@ -2,20 +2,23 @@
 // Hot-reload benchmark: how long from writing a file to every connected client holding its
 // `tools/list_changed`, with 1 and with 500 sessions (half legacy SSE, half Streamable HTTP), and
 // how the server's RSS moves across 1000 reloads of one file. Spawns the built CLI (npm run build
-// first); clients are lean raw-HTTP streams so 500 of them cost the 2-core box little. Loopback only.
+// first); clients are bench/lean-client.mjs raw-HTTP sessions, so 500 cost the 2-core box little.
+// `npm run bench:reload`; loopback only.
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAgent, openSession } from './lean-client.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/mcp-sse.js');
-const EDITS = Number(process.env.EDITS ?? 50);
-const MANY = Number(process.env.SESSIONS ?? 500);
-const RELOADS = Number(process.env.RELOADS ?? 1000);
+// `--quick` (as `npm run bench -- --quick` passes it): fewer of everything, same shape.
+const QUICK = process.argv.includes('--quick');
+const EDITS = Number(process.env.EDITS ?? (QUICK ? 10 : 50));
+const MANY = Number(process.env.SESSIONS ?? (QUICK ? 100 : 500));
+const RELOADS = Number(process.env.RELOADS ?? (QUICK ? 200 : 1000));
 const LIST_CHANGED = 'notifications/tools/list_changed';
 
 const toolSource = (description) =>
@@ -54,98 +57,22 @@ function rssMb(pid) {
   return kb / 1024;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+const agent = createAgent(64);
 
-function request(url, { method = 'POST', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method, agent, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (text += d));
-      res.on('end', () => (res.statusCode < 300 ? resolve({ res, text }) : reject(new Error(`${method} ${url} → ${res.statusCode} ${text}`))));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** Reads SSE frames off a response and hands each JSON message to `onMessage`. */
-function readEvents(res, onEndpoint, onMessage) {
-  let buffer = '';
-  res.setEncoding('utf8');
-  res.on('data', (chunk) => {
-    buffer += chunk;
-    let cut;
-    while ((cut = buffer.indexOf('\n\n')) >= 0) {
-      const frame = buffer.slice(0, cut);
-      buffer = buffer.slice(cut + 2);
-      const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (!data) continue;
-      if (/^event: endpoint/m.test(frame)) onEndpoint?.(data);
-      else onMessage(JSON.parse(data));
-    }
-  });
-}
-
-/** A session that counts list_changed and lets a caller await the next one. */
-function counter() {
-  const session = {
-    changes: 0,
-    waiters: [],
-    onMessage(message) {
+/** A raw session of either transport that counts list_changed and lets a caller await the next one. */
+async function openCounted(transport, base) {
+  const waiters = [];
+  let changes = 0;
+  const session = await openSession(transport, base, {
+    agent,
+    onNotification(message) {
       if (message.method !== LIST_CHANGED) return;
-      session.changes++;
-      for (const wake of session.waiters.splice(0)) wake(performance.now());
+      changes++;
+      for (const wake of waiters.splice(0)) wake(performance.now());
     },
-    next: () => new Promise((resolve) => session.waiters.push(resolve)),
-  };
-  return session;
-}
-
-const INIT = { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } };
-
-function openSse(base) {
-  return new Promise((resolve, reject) => {
-    const session = counter();
-    const pending = new Map();
-    const req = http.get(`${base}/sse`, { agent: false }, (res) => {
-      readEvents(
-        res,
-        async (endpoint) => {
-          const post = (message) => request(`${base}${endpoint}`, { body: JSON.stringify(message) });
-          const answered = new Promise((r) => pending.set(1, r));
-          await post({ jsonrpc: '2.0', id: 1, method: 'initialize', params: INIT });
-          await answered;
-          await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
-          resolve(session);
-        },
-        (message) => {
-          if (message.id !== undefined) pending.get(message.id)?.(message);
-          else session.onMessage(message);
-        },
-      );
-    });
-    req.on('error', reject);
-    session.close = () => req.destroy();
   });
-}
-
-async function openHttp(base) {
-  const session = counter();
-  const accept = 'application/json, text/event-stream';
-  const { res } = await request(`${base}/mcp`, { headers: { accept }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: INIT }) });
-  const headers = { 'mcp-session-id': res.headers['mcp-session-id'], 'mcp-protocol-version': INIT.protocolVersion };
-  await request(`${base}/mcp`, { headers: { ...headers, accept }, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
-  await new Promise((resolve, reject) => {
-    const req = http.get(`${base}/mcp`, { agent: false, headers: { ...headers, accept: 'text/event-stream' } }, (stream) => {
-      if (stream.statusCode !== 200) reject(new Error(`GET /mcp → ${stream.statusCode}`));
-      readEvents(stream, undefined, (message) => session.onMessage(message));
-      resolve();
-    });
-    req.on('error', reject);
-    session.close = () => req.destroy();
-  });
-  return session;
+  await session.initialize();
+  return { close: () => session.close(), next: () => new Promise((resolve) => waiters.push(resolve)), changes: () => changes };
 }
 
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -157,7 +84,7 @@ async function latency(dir, sessionCount) {
   const sessions = [];
   for (let i = 0; i < sessionCount; i += 50) {
     const batch = Math.min(50, sessionCount - i);
-    sessions.push(...(await Promise.all(Array.from({ length: batch }, (_, j) => ((i + j) % 2 ? openHttp(server.url) : openSse(server.url))))));
+    sessions.push(...(await Promise.all(Array.from({ length: batch }, (_, j) => openCounted((i + j) % 2 ? 'http' : 'sse', server.url)))));
   }
   const first = [];
   const last = [];
@@ -171,7 +98,7 @@ async function latency(dir, sessionCount) {
     // A person saves a file now and then, not 20 times a second (chokidar merges changes < 50 ms apart).
     await pause(150);
   }
-  const extra = sessions.filter((s) => s.changes !== EDITS).length;
+  const extra = sessions.filter((s) => s.changes() !== EDITS).length;
   sessions.forEach((s) => s.close());
   await server.stop();
   first.sort((a, b) => a - b);
@@ -182,7 +109,7 @@ async function latency(dir, sessionCount) {
 /** RSS after the first reload of one file and after `RELOADS` of them. */
 async function memory(dir, nodeOptions) {
   const server = await startServer(dir, nodeOptions);
-  const session = await openSse(server.url);
+  const session = await openCounted('sse', server.url);
   const reload = async (i) => {
     const arrived = session.next();
     // Alternate sizes too, so no two consecutive versions look alike to the watcher.
