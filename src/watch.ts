@@ -52,7 +52,7 @@ export class FolderWatcher {
   private async watchRoot(): Promise<void> {
     const root = this.folder.root;
     this.rootIno = inodeOf(root);
-    if (this.rootIno === undefined) return; // the parent watcher tells us when it appears
+    if (this.rootIno === undefined || this.closed) return; // the parent watcher tells us when it appears
     const watcher = chokidarWatch(root, {
       ignoreInitial: true,
       // chokidar's atomic mode holds every unlink back 100 ms; our own batching already folds an
@@ -71,6 +71,7 @@ export class FolderWatcher {
     const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     this.watchOutsideInputs();
     await ready;
+    if (this.closed) await watcher.close(); // closed while it was starting
   }
 
   /**
