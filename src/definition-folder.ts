@@ -50,7 +50,7 @@ export class DefinitionFolder {
     options: FolderOptions = {},
   ) {
     this.settleMs = options.settleMs ?? 500;
-    this.halfWrittenMs = options.halfWrittenMs ?? 150;
+    this.halfWrittenMs = options.halfWrittenMs ?? 250;
   }
 
   private rel(file: string): string {
