@@ -103,8 +103,9 @@ export class DefinitionFolder {
       this.logger.error(`reload failed: ${(error as Error)?.message ?? error}`);
       return undefined;
     } finally {
-      // Synchronously with the apply, so a batch arriving after it starts a fresh run.
-      this.current = undefined;
+      // Before any timer runs again, so the watcher's next batch starts a fresh run; one that
+      // arrived after this run stopped taking batches (while it listed the folder) starts one now.
+      this.current = this.queued.size > 0 ? this.run() : undefined;
     }
   }
 
