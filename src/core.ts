@@ -9,6 +9,8 @@ export interface Core {
   registry: Registry;
   hub: SessionHub;
   onError(error: unknown, where: string): void;
+  /** Every resource update this instance delivers, for subscribers outside the hub (2026-era streams). */
+  onResourceUpdate(listener: (uri: string) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -32,12 +34,17 @@ export function createCore(options: {
     logger.error(`${where}: ${(error as Error)?.message ?? error}`);
     withStack(error);
   };
+  const updateListeners = new Set<(uri: string) => void>();
+  const deliver = (uri: string) => {
+    hub.notifyResourceUpdated(uri);
+    for (const listener of updateListeners) listener(uri);
+  };
   const hub: SessionHub = new SessionHub({
     methods: createMethods({
       registry,
       info: options.info,
       notifyResourceUpdated: (uri) => {
-        hub.notifyResourceUpdated(uri);
+        deliver(uri);
         options.directory?.broadcastResourceUpdate(uri);
       },
       onToolError: (tool, error) => {
@@ -52,15 +59,19 @@ export function createCore(options: {
   });
   registry.on('change', (changes) => hub.broadcastListChanges(changes));
   const stopUpdates = onResourceUpdated((uri) => {
-    hub.notifyResourceUpdated(uri);
+    deliver(uri);
     options.directory?.broadcastResourceUpdate(uri);
   });
   // Updates published by other instances reach this instance's subscribers.
-  options.directory?.onResourceUpdate((uri) => hub.notifyResourceUpdated(uri));
+  options.directory?.onResourceUpdate(deliver);
   return {
     registry,
     hub,
     onError,
+    onResourceUpdate(listener) {
+      updateListeners.add(listener);
+      return () => updateListeners.delete(listener);
+    },
     async stop() {
       stopUpdates();
       await hub.closeAll();

@@ -10,6 +10,7 @@ import type { Registry } from './registry.js';
 import { createRequestGuard, type GuardOptions } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
 import { createSseRoutes } from './sse-routes.js';
+import type { ModernEndpoint } from './modern/endpoint.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import type { Session } from './session.js';
 import { createStreamableRoutes } from './streamable-routes.js';
@@ -33,10 +34,12 @@ export interface HttpAppOptions extends GuardOptions {
   authenticator?: Authenticator;
   /** Scale-out: where other instances' sessions are. */
   directory?: SessionDirectory;
+  /** The 2026-07-28 protocol era on /mcp. */
+  modern?: ModernEndpoint;
 }
 
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
-const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'WWW-Authenticate'];
+const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'WWW-Authenticate'];
 
 /** Resident set and live JS heap, in MB: what an operator watches for leaks. */
 function memoryMb() {
@@ -95,6 +98,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     onSlowConsumer: options.onSlowConsumer,
     admit,
     directory: options.directory,
+    modern: options.modern,
   });
 
   if (authenticator?.oauth) {

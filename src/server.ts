@@ -15,6 +15,7 @@ import { createLogger, type LogFormat, type Logger, type LogLevel } from './logg
 import type { ServerInfo } from './mcp-methods.js';
 import type { Registry } from './registry.js';
 import { createCore } from './core.js';
+import { createModernEndpoint } from './modern/endpoint.js';
 import { defaultAllowedHosts, exposureWarning } from './request-guard.js';
 import type { SessionHub } from './session-hub.js';
 import { AbortReason } from './session.js';
@@ -147,7 +148,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       ? new ClusterDirectory(() => relayUrl)
       : undefined;
   await directory?.start();
-  const { registry, hub, onError, stop } = createCore({
+  const { registry, hub, onError, onResourceUpdate, stop } = createCore({
     directory,
     info,
     logger,
@@ -160,7 +161,20 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     options.oauth || options.authenticate
       ? new Authenticator({ token: options.authToken, oauth: options.oauth, authenticate: options.authenticate, serverUrl: () => serverUrl })
       : undefined;
+  const modern = createModernEndpoint({
+    methods: hub.methods,
+    info,
+    watching: Boolean(options.dir) && options.watch !== false,
+    authenticated: Boolean(authenticator || options.authToken),
+    keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
+    maxHeld: options.maxSessions ?? DEFAULTS.maxSessions,
+    directory,
+    onError,
+  });
+  registry.on('change', (changes) => modern.listChanged(changes));
+  const stopModernUpdates = onResourceUpdate((uri) => modern.resourceUpdated(uri));
   const app = createHttpApp({
+    modern,
     authenticator,
     directory,
     hub,
@@ -210,6 +224,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     port = await listen(httpServer, options.port ?? DEFAULTS.port, host);
   } catch (error) {
     await watcher?.close();
+    stopModernUpdates();
+    await modern.close();
     await stop();
     await directory?.close();
     throw error;
@@ -238,7 +254,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       httpServer.close();
       const grace = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
       const deadline = Date.now() + grace;
-      const running = () => [...hub.sessions.values()].some((s) => s.inflight.size > 0);
+      const running = () => modern.running > 0 || [...hub.sessions.values()].some((s) => s.inflight.size > 0);
       const settle = async (until: number) => {
         while (running() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
       };
@@ -248,6 +264,9 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       const reason = new AbortReason('disconnected', 'the server is shutting down');
       for (const session of hub.sessions.values()) for (const call of session.inflight.values()) call.abort(reason);
       await settle(Date.now() + 1000);
+      // 2026-07-28 calls still running are cut by closing their exchanges.
+      stopModernUpdates();
+      await modern.close();
       await stop();
       await directory?.close();
       relayServer?.close();

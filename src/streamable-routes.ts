@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
+import type { ModernEndpoint } from './modern/endpoint.js';
+import { isModernRequest } from './modern/era.js';
 import { forwardToHolder, RELAYED_HEADER } from './scale/relay.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import type { SessionHub } from './session-hub.js';
@@ -22,6 +24,8 @@ export interface StreamableRouteOptions {
   admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
   /** Sessions of other instances (scale-out); requests for them are relayed to their holder. */
   directory?: SessionDirectory;
+  /** 2026-07-28 requests go here; everything else is the 2025 path below. */
+  modern?: ModernEndpoint;
 }
 
 function isInitialize(body: unknown): boolean {
@@ -85,6 +89,11 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
         return;
       }
       throw error;
+    }
+    if (options.modern && (await isModernRequest(req, body))) {
+      if (options.admit && !options.admit(req, res, body, undefined)) return;
+      await options.modern.serve(req, res, body);
+      return;
     }
     const hasSessionHeader = req.headers['mcp-session-id'] !== undefined;
     if (!hasSessionHeader && isInitialize(body)) {

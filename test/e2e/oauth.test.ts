@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { OAuthClientInformationMixed, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
+import { connectModern } from '../helpers/modern-client.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -231,5 +232,40 @@ describe('OAuth 2.1 resource server', () => {
     });
     expect(noToken.status).toBe(401);
     await client.close();
+  });
+
+  it('verifies 2026-07-28 requests alike: 401 without a token, ctx.auth with one, 403 for a missing scope', async () => {
+    await expect(connectModern(server.url, 'pin')).rejects.toThrow();
+    const token = await oauth.issuer.buildToken({ scopesOrTransform: (_h, p) => Object.assign(p, { aud: server.url, sub: 'ada', scope: 'tools.read' }) });
+    const modern = await connectModern(server.url, 'pin', { headers: { Authorization: `Bearer ${token}` } });
+    try {
+      const result = await modern.client.callTool({ name: 'whoami', arguments: {} });
+      expect(JSON.parse((result.content as Array<{ text: string }>)[0]!.text)).toEqual({ subject: 'ada', scopes: ['tools.read'] });
+      const refused = await fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          authorization: `Bearer ${token}`,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': 'secret',
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: {
+            name: 'secret',
+            arguments: {},
+            _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} },
+          },
+        }),
+      });
+      expect(refused.status).toBe(403);
+      expect(refused.headers.get('www-authenticate')).toMatch(/error="insufficient_scope".*scope="tools.read math.admin"/);
+    } finally {
+      await modern.close();
+    }
   });
 });

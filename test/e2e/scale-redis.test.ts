@@ -5,6 +5,7 @@ import { CreateMessageRequestSchema, type Notification } from '@modelcontextprot
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect } from '../helpers/clients.js';
+import { connectModern } from '../helpers/modern-client.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
@@ -171,6 +172,30 @@ describe('scale-out through Redis', () => {
     expect(status).toBe(202);
     await endpoint.close();
     await Promise.all([local.close(), sse.close()]);
+  });
+
+  it('relays a 2026-07-28 retry with input to the instance holding the call, and delivers updates to listen streams everywhere', async () => {
+    // Retries (they carry requestState) go to b, everything else to a.
+    const byRetry = (url: string | URL, init?: RequestInit) =>
+      fetch(typeof init?.body === 'string' && init.body.includes('"requestState"') ? String(url).replace(a.url, b.url) : url, init);
+    const modern = await connectModern(a.url, 'pin', { capabilities: { sampling: {} }, fetch: byRetry });
+    const listener = await connectModern(b.url, 'pin');
+    try {
+      let asked = 0;
+      modern.client.setRequestHandler('sampling/createMessage', async () => {
+        asked++;
+        return { role: 'assistant', content: { type: 'text', text: 'relayed' }, model: 'm' };
+      });
+      const result = await modern.client.callTool({ name: 'ask', arguments: {} });
+      expect(result.content).toEqual([{ type: 'text', text: 'model said: relayed' }]);
+      expect(asked).toBe(1);
+
+      await listener.listen({ resourceSubscriptions: ['note://1'] });
+      await modern.client.callTool({ name: 'touch', arguments: {} });
+      expect((await listener.nextNotification('notifications/resources/updated')).params).toMatchObject({ uri: 'note://1' });
+    } finally {
+      await Promise.all([modern.close(), listener.close()]);
+    }
   });
 
   it('answers 404 for the sessions of an instance that died, so clients re-initialize', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
+import { connectModern } from '../helpers/modern-client.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 let dir: string;
@@ -12,6 +13,17 @@ beforeAll(async () => {
       import { z } from 'zod';
       import { defineTool } from 'mcp-sse';
       export default defineTool({ input: { n: z.number() }, handler: ({ n }) => ({ n, pid: process.pid }) });`,
+    'tools/ask.ts': `
+      import { z } from 'zod';
+      import { defineTool } from 'mcp-sse';
+      export default defineTool({
+        input: { n: z.number() },
+        async handler({ n }, ctx) {
+          const started = process.pid;
+          const answer = await ctx.sample({ messages: [{ role: 'user', content: { type: 'text', text: String(n) } }], maxTokens: 5 });
+          return { n, said: (answer.content as { text: string }).text, pids: [started, process.pid] };
+        },
+      });`,
   });
   server = await serve(`${dir}/tools`, ['--workers', '2']);
 });
@@ -47,6 +59,32 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
     );
     expect(pids.size).toBe(2); // both workers held sessions
     await Promise.all(clients.map((c) => c.close()));
+  });
+
+  it('continues 2026-07-28 calls that asked for input on whichever worker the retry reaches', async () => {
+    // A new connection per request, so the cluster's round robin spreads the retries.
+    const spread = (url: string | URL, init?: RequestInit) => {
+      const headers = new Headers(init?.headers);
+      headers.set('connection', 'close');
+      return fetch(url, { ...init, headers });
+    };
+    const modern = await connectModern(server.url, 'pin', { capabilities: { sampling: {} }, fetch: spread });
+    try {
+      modern.client.setRequestHandler('sampling/createMessage', async (request) => ({
+        role: 'assistant',
+        content: { type: 'text', text: `echo ${(request.params.messages[0]!.content as { text: string }).text}` },
+        model: 'm',
+      }));
+      for (let n = 0; n < 8; n++) {
+        const result = await modern.client.callTool({ name: 'ask', arguments: { n } });
+        const body = result.structuredContent ?? JSON.parse((result.content as Array<{ text: string }>)[0]!.text);
+        expect(body.said).toBe(`echo ${n}`);
+        // The call resumed in the process that started it.
+        expect(body.pids[0]).toBe(body.pids[1]);
+      }
+    } finally {
+      await modern.close();
+    }
   });
 
   it('relays POSTs that land on the other worker to the stream holder', async () => {

@@ -28,12 +28,9 @@ export async function connect(
   options: { capabilities?: ClientCapabilities; headers?: Record<string, string>; name?: string } = {},
 ): Promise<ConnectedClient> {
   const client = new Client({ name: options.name ?? `test-${transport}`, version: '1.0.0' }, { capabilities: options.capabilities ?? {} });
-  const notifications: Notification[] = [];
-  const waiters = new Set<() => void>();
-  client.fallbackNotificationHandler = async (notification) => {
-    notifications.push(notification);
-    for (const wake of waiters) wake();
-  };
+  const recorder = recordNotifications();
+  const { notifications } = recorder;
+  client.fallbackNotificationHandler = async (notification) => recorder.record(notification);
   const requestInit = options.headers ? { headers: options.headers } : undefined;
   let onStreamReady!: () => void;
   const streamReady = new Promise<void>((resolve) => (onStreamReady = resolve));
@@ -59,7 +56,29 @@ export async function connect(
     client,
     notifications,
     streamReady,
-    nextNotification(method, { timeoutMs = 10_000, since = 0 } = {}) {
+    nextNotification: recorder.next,
+    close: () => client.close(),
+  };
+}
+
+export interface NotificationRecorder {
+  notifications: Notification[];
+  record(notification: Notification): void;
+  /** Resolves on the next notification with this method (or one already received after `since`). */
+  next(method: string, options?: { timeoutMs?: number; since?: number }): Promise<Notification>;
+}
+
+/** Keeps every notification a client received, and lets a test wait for one. */
+export function recordNotifications(): NotificationRecorder {
+  const notifications: Notification[] = [];
+  const waiters = new Set<() => void>();
+  return {
+    notifications,
+    record(notification) {
+      notifications.push(notification);
+      for (const wake of waiters) wake();
+    },
+    next(method, { timeoutMs = 10_000, since = 0 } = {}) {
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = notifications.slice(since).find((n) => n.method === method);
@@ -80,6 +99,5 @@ export async function connect(
         check();
       });
     },
-    close: () => client.close(),
   };
 }
