@@ -5,6 +5,7 @@ import { listServedFiles } from './discover.js';
 import { stampOf } from './file-stamp.js';
 import { loadFile, type FileLoad } from './loader.js';
 import type { Logger } from './logger.js';
+import { logFailures, logReload } from './reload-log.js';
 import type { ApplySummary, Registry } from './registry.js';
 
 export interface ReloadReport {
@@ -53,16 +54,12 @@ export class DefinitionFolder {
     this.halfWrittenMs = options.halfWrittenMs ?? 250;
   }
 
-  private rel(file: string): string {
-    return path.relative(process.cwd(), file) || file;
-  }
-
   async loadAll(): Promise<Omit<ReloadReport, 'stamps'>> {
     const started = performance.now();
     const files = await this.listFiles();
     const loads = await Promise.all(files.map((file) => loadFile(file, this.root)));
     const summary = this.registry.apply(loads);
-    this.reportFailures(summary);
+    logFailures(this.logger, this.registry, summary);
     return { files, summary, ms: performance.now() - started };
   }
 
@@ -165,8 +162,8 @@ export class DefinitionFolder {
     const summary = this.registry.apply(applied, removed);
     const ms = performance.now() - started;
     const files = [...applied.map((load) => load.file), ...removed];
-    this.reportFailures(summary);
-    this.reportReload(files, summary, ms);
+    logFailures(this.logger, this.registry, summary);
+    logReload(this.logger, files, summary, ms);
     return { files, summary, ms, stamps };
   }
 
@@ -231,43 +228,6 @@ export class DefinitionFolder {
     } finally {
       this.wake = undefined;
     }
-  }
-
-  private reportFailures(summary: ApplySummary) {
-    for (const failure of summary.failed) {
-      if (!failure.firstTime) continue;
-      const { location } = failure.error;
-      const where = location ? `${this.rel(location.file)}:${location.line}:${location.column}` : this.rel(failure.file);
-      this.logger.error(`${where}: ${failure.error.message.split('\n').join(`\n  `)}`, {
-        file: failure.file,
-        ...(location && { line: location.line, column: location.column }),
-      });
-      if (failure.error.frame) this.logger.raw(failure.error.frame.trimEnd());
-      if (this.registry.files.get(failure.file)?.definitions.length) {
-        this.logger.raw(`  ${this.rel(failure.file)}: the last good version keeps serving`);
-      }
-    }
-    for (const file of summary.recovered) this.logger.info(`recovered ${this.rel(file)}`, { file });
-  }
-
-  private reportReload(files: string[], summary: ApplySummary, ms: number) {
-    const parts = [
-      ...summary.added.map((name) => `+${name}`),
-      ...summary.changed.map((name) => `~${name}`),
-      ...summary.codeOnly.map((name) => `~${name} (code only)`),
-      ...summary.removed.map((name) => `-${name}`),
-    ];
-    const failed = summary.failed.length ? `${summary.failed.length} failed` : '';
-    const what = [parts.join(' '), failed].filter(Boolean).join(', ') || 'no definitions';
-    const shown = files.length <= 3 ? files.map((f) => this.rel(f)).join(', ') : `${files.length} files`;
-    this.logger.info(`reload ${shown}: ${what} in ${Math.round(ms)} ms`, {
-      files: files.length,
-      ms: Math.round(ms),
-      added: summary.added,
-      changed: summary.changed,
-      codeOnly: summary.codeOnly,
-      removed: summary.removed,
-    });
   }
 }
 
