@@ -118,11 +118,30 @@ function answerIn(res, id) {
   return found;
 }
 
-/** A Streamable HTTP session on /mcp: initialize, then POSTs carrying Mcp-Session-Id. */
-export async function openHttpSession(base, { agent } = {}) {
+/**
+ * A Streamable HTTP session on /mcp: initialize, then POSTs carrying Mcp-Session-Id. With
+ * `onNotification`, initialize also opens the GET stream that carries notifications outside any
+ * request (list_changed, resources/updated) and hands each to it.
+ */
+export async function openHttpSession(base, { agent, onNotification } = {}) {
   const url = `${base}/mcp`;
   const headers = { accept: 'application/json, text/event-stream' };
   let nextId = 0;
+  let stream;
+  const openStream = () =>
+    new Promise((resolve, reject) => {
+      stream = http.get(url, { agent: false, headers: { ...headers, accept: 'text/event-stream' } }, (res) => {
+        if (res.statusCode !== 200) {
+          reject(new Error(`GET /mcp: ${res.statusCode}`));
+          res.resume();
+          return;
+        }
+        res.setEncoding('utf8');
+        res.on('data', frameReader((_event, data) => onNotification(JSON.parse(data))));
+        resolve();
+      });
+      stream.on('error', reject);
+    });
   return {
     transport: 'http',
     async call(method, params) {
@@ -138,8 +157,9 @@ export async function openHttpSession(base, { agent } = {}) {
       headers['mcp-protocol-version'] = PROTOCOL_VERSION;
       const done = await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), agent, headers);
       if (done.status !== 202) throw new Error(`notifications/initialized: ${done.status}`);
+      if (onNotification) await openStream();
     },
-    close() {},
+    close: () => stream?.destroy(),
   };
 }
 

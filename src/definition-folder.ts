@@ -1,127 +1,233 @@
 import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { listServedFiles } from './discover.js';
+import { stampOf } from './file-stamp.js';
 import { loadFile, type FileLoad } from './loader.js';
 import type { Logger } from './logger.js';
+import { logFailures, logReload } from './reload-log.js';
 import type { ApplySummary, Registry } from './registry.js';
 
 export interface ReloadReport {
   files: string[];
   summary: ApplySummary;
   ms: number;
+  /** How each changed path looked on disk when it was read: a later look that differs missed an event. */
+  stamps: Map<string, string>;
+}
+
+export interface FolderOptions {
+  /**
+   * How long one reload may keep taking in changes that arrive while it compiles, so that a burst
+   * slower than the watcher's quiet time (a big `git checkout`) still lands as one change.
+   */
+  settleMs?: number;
+  /**
+   * A file that fails to load this soon after it was written may be half-written (an editor or
+   * `git` still writing): its error waits this long for the rest before it is reported.
+   */
+  halfWrittenMs?: number;
 }
 
 /**
  * Keeps the registry in step with a folder: the first full load, then reloads of just what a
- * batch of changed paths touches. Reloads run one at a time; batches that arrive meanwhile wait.
+ * batch of changed paths touches. One reload runs at a time; batches that arrive while it is
+ * still compiling join it, so a burst of changes reaches clients as one change.
  */
 export class DefinitionFolder {
-  private running: Promise<unknown> = Promise.resolve();
+  private current?: Promise<ReloadReport | undefined>;
+  private readonly queued = new Set<string>();
+  /** Raw events the watcher has seen and not yet handed over in a batch. */
+  private unflushed = 0;
+  private wake?: () => void;
   private readonly recentlyChanged = new Set<string>();
+  private readonly settleMs: number;
+  private readonly halfWrittenMs: number;
 
   constructor(
     readonly root: string,
     private readonly registry: Registry,
     private readonly logger: Logger,
-  ) {}
-
-  private rel(file: string): string {
-    return path.relative(process.cwd(), file) || file;
+    options: FolderOptions = {},
+  ) {
+    this.settleMs = options.settleMs ?? 500;
+    this.halfWrittenMs = options.halfWrittenMs ?? 250;
   }
 
-  async loadAll(): Promise<ReloadReport> {
+  async loadAll(): Promise<Omit<ReloadReport, 'stamps'>> {
     const started = performance.now();
-    const files = existsSync(this.root) ? await listServedFiles(this.root) : [];
+    const files = await this.listFiles();
     const loads = await Promise.all(files.map((file) => loadFile(file, this.root)));
     const summary = this.registry.apply(loads);
-    this.reportFailures(summary);
+    logFailures(this.logger, this.registry, summary);
     return { files, summary, ms: performance.now() - started };
   }
 
   /** Called for every raw file event, ahead of the batch that will carry it. */
   noteChange(file: string): void {
+    this.unflushed++;
     this.recentlyChanged.add(file);
   }
 
   /** Reloads after `changed` paths (files or folders, added, edited or gone) changed on disk. */
   reload(changed: Iterable<string>): Promise<ReloadReport | undefined> {
-    const paths = [...changed];
-    for (const p of paths) this.recentlyChanged.add(p);
-    const next = this.running.then(() => this.reloadNow(paths));
-    this.running = next.catch(() => undefined);
-    return next;
+    this.unflushed = 0;
+    for (const p of changed) {
+      this.queued.add(p);
+      this.recentlyChanged.add(p);
+    }
+    this.wake?.();
+    this.current ??= this.run();
+    return this.current;
   }
 
-  private async reloadNow(paths: string[]): Promise<ReloadReport | undefined> {
-    for (const p of paths) this.recentlyChanged.delete(p);
-    const started = performance.now();
-    const onDisk = new Set(existsSync(this.root) ? await listServedFiles(this.root) : []);
-    const known = new Set(this.registry.files.keys());
-    const touched = new Set(paths);
-    const isTouched = (file: string) => touched.has(file) || paths.some((p) => file.startsWith(p + path.sep));
-
-    const removed = [...known].filter((file) => !onDisk.has(file));
-    const toLoad = new Set<string>();
-    for (const file of onDisk) {
-      if (!known.has(file) || isTouched(file)) toLoad.add(file);
-    }
-    // A changed helper reloads every served file that bundles it.
-    for (const [file, record] of this.registry.files) {
-      if (onDisk.has(file) && record.inputs.some(isTouched)) toLoad.add(file);
-    }
-    if (toLoad.size === 0 && removed.length === 0) return undefined;
-
-    const ordered = [...toLoad].sort();
-    let loads = await Promise.all(ordered.map((file) => loadFile(file, this.root)));
-    // A file that changed again while we compiled it was caught mid-write: its next batch will
-    // load the finished version, so an error from this one is noise, not news.
-    loads = loads.filter((load) => load.ok === true || !this.recentlyChanged.has(load.file));
-    const summary = this.registry.apply(loads, removed);
-    const retry = this.registry.blockedFiles().filter((file) => !ordered.includes(file));
-    if (retry.length > 0) {
-      const extra = this.registry.apply(await Promise.all(retry.map((file) => loadFile(file, this.root))));
-      summary.added.push(...extra.added);
-      summary.recovered.push(...extra.recovered);
-      summary.failed.push(...extra.failed);
-      for (const key of ['tools', 'resources', 'prompts'] as const) summary.lists[key] ||= extra.lists[key];
-    }
-    const ms = performance.now() - started;
-    const files = [...new Set([...ordered, ...removed, ...retry])];
-    this.reportFailures(summary);
-    this.reportReload(files, summary, ms);
-    return { files, summary, ms };
-  }
-
-  private reportFailures(summary: ApplySummary) {
-    for (const failure of summary.failed) {
-      if (!failure.firstTime) continue;
-      const { location } = failure.error;
-      const where = location ? `${this.rel(location.file)}:${location.line}:${location.column}` : this.rel(failure.file);
-      this.logger.error(`${where}: ${failure.error.message.split('\n').join(`\n  `)}`, {
-        file: failure.file,
-        ...(location && { line: location.line, column: location.column }),
-      });
-      if (failure.error.frame) this.logger.raw(failure.error.frame.trimEnd());
-      if (this.registry.files.get(failure.file)?.definitions.length) {
-        this.logger.raw(`  ${this.rel(failure.file)}: the last good version keeps serving`);
+  private async listFiles(): Promise<string[]> {
+    for (let attempt = 0; ; attempt++) {
+      if (!existsSync(this.root)) return [];
+      try {
+        return await listServedFiles(this.root);
+      } catch (error) {
+        // A folder vanished while we walked it (`rm -rf` in progress): look again.
+        if (attempt >= 3) throw error;
       }
     }
-    for (const file of summary.recovered) this.logger.info(`recovered ${this.rel(file)}`, { file });
   }
 
-  private reportReload(files: string[], summary: ApplySummary, ms: number) {
-    const name = (key: string) => key.slice(key.indexOf(':') + 1);
-    const parts = [
-      ...summary.added.map((k) => `+${name(k)}`),
-      ...summary.changed.map((k) => `~${name(k)}`),
-      ...summary.removed.map((k) => `-${name(k)}`),
-    ];
-    const failed = summary.failed.length ? ` (${summary.failed.length} failed)` : '';
-    const shown = files.length <= 3 ? files.map((f) => this.rel(f)).join(', ') : `${files.length} files`;
-    this.logger.info(`reload ${shown}: ${parts.join(' ') || 'no definitions'}${failed} in ${Math.round(ms)} ms`, {
-      files: files.length,
-      ms: Math.round(ms),
-    });
+  private async run(): Promise<ReloadReport | undefined> {
+    try {
+      return await this.settleAndApply();
+    } catch (error) {
+      this.logger.error(`reload failed: ${(error as Error)?.message ?? error}`);
+      return undefined;
+    } finally {
+      // Before any timer runs again, so the watcher's next batch starts a fresh run; one that
+      // arrived after this run stopped taking batches (while it listed the folder) starts one now.
+      this.current = this.queued.size > 0 ? this.run() : undefined;
+    }
+  }
+
+  private async settleAndApply(): Promise<ReloadReport | undefined> {
+    const started = performance.now();
+    const deadline = started + this.settleMs;
+    const loads = new Map<string, FileLoad>();
+    const stamps = new Map<string, string>();
+    const inputsOf = (file: string) => loads.get(file)?.inputs ?? this.registry.files.get(file)?.inputs ?? [];
+
+    for (;;) {
+      const paths = [...this.queued];
+      this.queued.clear();
+      for (const p of paths) {
+        this.recentlyChanged.delete(p);
+      }
+      // Stamped before reading, so a write that lands during the read shows up on the next look.
+      await Promise.all(
+        paths.map(async (p) => {
+          const stamp = await stampOf(p);
+          if (stamp) stamps.set(p, stamp);
+        }),
+      );
+      const fresh = new Set(paths);
+      const isFresh = (file: string) => fresh.has(file) || paths.some((p) => file.startsWith(p + path.sep));
+      // A file appearing may be the import another file could not resolve: retry those.
+      const appeared = paths.some((p) => stamps.has(p) && stamps.get(p) !== 'missing' && !this.isKnown(p));
+      const unresolved = (file: string) => appeared && /Could not resolve/.test(this.registry.files.get(file)?.error?.message ?? '');
+      const toLoad = (await this.listFiles()).filter(
+        (file) =>
+          isFresh(file) || (!this.registry.files.has(file) && !loads.has(file)) || inputsOf(file).some(isFresh) || unresolved(file),
+      );
+      await Promise.all(toLoad.map(async (file) => loads.set(file, await loadFile(file, this.root, { servingHash: this.servingHash(file) }))));
+
+      if (this.queued.size > 0) continue;
+      // More events are on their way in the watcher's next batch, or a file that fails was
+      // written a moment ago and may be half-written: give the rest a chance to join this reload.
+      const left = deadline - performance.now();
+      const grace = this.unflushed > 0 ? undefined : await this.halfWrittenGrace(loads.values());
+      const wait = this.unflushed > 0 ? left : grace ? Math.min(left, grace.ms) : 0;
+      if (wait <= 0) break;
+      await this.waitForMore(wait, grace?.files ?? [], stamps);
+      if (this.queued.size === 0) break;
+    }
+
+    const onDisk = new Set(await this.listFiles());
+    const inRoot = this.root + path.sep;
+    const removed = [...this.registry.files.keys()].filter((file) => file.startsWith(inRoot) && !onDisk.has(file));
+    // A file that changed again while we compiled it was caught mid-write: its next batch will
+    // load the finished version, so an error from this one is noise, not news.
+    const applied = [...loads.values()]
+      .filter((load) => onDisk.has(load.file) && load.ok !== 'unchanged')
+      .filter((load) => load.ok === true || !this.recentlyChanged.has(load.file))
+      .sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+    if (applied.length === 0 && removed.length === 0) return undefined;
+
+    const summary = this.registry.apply(applied, removed);
+    const ms = performance.now() - started;
+    const files = [...applied.map((load) => load.file), ...removed];
+    logFailures(this.logger, this.registry, summary);
+    logReload(this.logger, files, summary, ms);
+    return { files, summary, ms, stamps };
+  }
+
+  private servingHash(file: string): string | undefined {
+    const record = this.registry.files.get(file);
+    return record && !record.error ? record.codeHash : undefined;
+  }
+
+  private isKnown(file: string): boolean {
+    if (this.registry.files.has(file)) return true;
+    for (const record of this.registry.files.values()) if (record.inputs.includes(file)) return true;
+    return false;
+  }
+
+  /**
+   * Loads that failed, or emptied a file that served definitions, this soon after the file was
+   * written may have caught it half-written: which files, and how much longer to give them.
+   */
+  private async halfWrittenGrace(loads: Iterable<FileLoad>): Promise<{ ms: number; files: string[] } | undefined> {
+    let ms = 0;
+    const files: string[] = [];
+    for (const load of loads) {
+      const served = this.registry.files.get(load.file)?.definitions.length ?? 0;
+      const suspicious = load.ok === false || (load.ok === true && load.definitions.length === 0 && served > 0);
+      if (!suspicious) continue;
+      try {
+        const { mtimeMs } = await stat(load.file);
+        const left = mtimeMs + this.halfWrittenMs - Date.now();
+        if (left > 0) files.push(load.file);
+        ms = Math.max(ms, left);
+      } catch {
+        // gone: its removal is news of its own
+      }
+    }
+    return files.length > 0 ? { ms, files } : undefined;
+  }
+
+  /**
+   * Waits up to `ms` for the watcher's next batch. chokidar drops a change that follows another
+   * on the same file within 50 ms, so files that may still be being written are looked at too.
+   */
+  private async waitForMore(ms: number, watched: string[], stamps: Map<string, string>): Promise<void> {
+    const until = performance.now() + ms;
+    let woken = false;
+    try {
+      while (!woken && performance.now() < until) {
+        const step = watched.length > 0 ? Math.min(15, until - performance.now()) : until - performance.now();
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, step);
+          this.wake = () => {
+            woken = true;
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        for (const file of watched) {
+          const stamp = await stampOf(file);
+          if (stamp !== stamps.get(file)) this.queued.add(file);
+        }
+        if (this.queued.size > 0) return;
+      }
+    } finally {
+      this.wake = undefined;
+    }
   }
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileFile, frameForRuntimeError, LoadError } from './compile.js';
@@ -6,13 +7,20 @@ import { evaluateModule } from './evaluate.js';
 import { definitionKind } from './define.js';
 
 export type FileLoad =
-  | { file: string; ok: true; definitions: LoadedDefinition[]; inputs: string[] }
+  | { file: string; ok: true; definitions: LoadedDefinition[]; inputs: string[]; codeHash: string }
   | { file: string; ok: false; error: LoadError; inputs: string[] }
   /** Empty on disk: an editor or `git checkout` caught mid-write. The previous version keeps serving. */
-  | { file: string; ok: 'pending'; inputs: string[] };
+  | { file: string; ok: 'pending'; inputs: string[] }
+  /** Compiled to exactly the code already serving (a touch, a save without edits): nothing to swap. */
+  | { file: string; ok: 'unchanged'; inputs: string[] };
+
+export interface LoadOptions {
+  /** The hash of the code now serving for this file, if it serves its last version cleanly. */
+  servingHash?: string;
+}
 
 /** Compiles, evaluates and checks one served file. Never throws: failures come back as data. */
-export async function loadFile(file: string, root: string): Promise<FileLoad> {
+export async function loadFile(file: string, root: string, options: LoadOptions = {}): Promise<FileLoad> {
   let source: string;
   try {
     source = await readFile(file, 'utf8');
@@ -30,6 +38,9 @@ export async function loadFile(file: string, root: string): Promise<FileLoad> {
     const inputs = loadError.location && loadError.location.file !== file ? [file, loadError.location.file] : [file];
     return { file, ok: false, error: loadError, inputs };
   }
+
+  const codeHash = createHash('sha1').update(compiled.code).digest('base64');
+  if (codeHash === options.servingHash) return { file, ok: 'unchanged', inputs: compiled.inputs };
 
   let exports: Record<string, unknown>;
   try {
@@ -59,5 +70,5 @@ export async function loadFile(file: string, root: string): Promise<FileLoad> {
   if (problems.length > 0) {
     return { file, ok: false, error: new LoadError(problems.join('\n')), inputs: compiled.inputs };
   }
-  return { file, ok: true, definitions, inputs: compiled.inputs };
+  return { file, ok: true, definitions, inputs: compiled.inputs, codeHash };
 }

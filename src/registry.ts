@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { LoadError } from './compile.js';
 import type { LoadedDefinition, LoadedPrompt, LoadedResource, LoadedTool } from './definitions.js';
+import { diffListings, kindsChanged, type Listing } from './list-diff.js';
 import type { FileLoad } from './loader.js';
 
 export type Kind = LoadedDefinition['kind'];
@@ -14,6 +15,10 @@ export interface FileRecord {
   error?: LoadError;
   /** The key another file already serves, when that is why this file failed. */
   blockedBy?: string;
+  /** Of the compiled code serving now, to skip reloads that would swap in the same code. */
+  codeHash?: string;
+  /** The good load that `blockedBy` kept out, applied as soon as that key is free. */
+  blockedLoad?: Extract<FileLoad, { ok: true }>;
 }
 
 export interface ListChanges {
@@ -24,11 +29,22 @@ export interface ListChanges {
 
 export interface ApplySummary {
   added: string[];
+  /** Shown differently to clients now (description, schema, title…). */
   changed: string[];
+  /** Replaced by a new version that clients see exactly as before: a code-only edit. */
+  codeOnly: string[];
   removed: string[];
   failed: Array<{ file: string; error: LoadError; firstTime: boolean }>;
   recovered: string[];
   lists: ListChanges;
+}
+
+/** The JSON clients see for a definition; definitions never change, so once per object. */
+const shownCache = new WeakMap<LoadedDefinition, string>();
+function shown(def: LoadedDefinition): string {
+  let text = shownCache.get(def);
+  if (text === undefined) shownCache.set(def, (text = JSON.stringify(def.entry)));
+  return text;
 }
 
 /**
@@ -45,28 +61,38 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
     resources: Resource[];
     templates: ResourceTemplate[];
     prompts: Prompt[];
-    signature: Record<Kind, string>;
   };
 
   private mapFor(kind: Kind): Map<string, LoadedDefinition> {
     return (kind === 'tool' ? this.tools : kind === 'resource' ? this.resources : this.prompts) as Map<string, LoadedDefinition>;
   }
 
-  /** Applies loads (in order: earlier files win duplicate names) and removals as one change. */
+  /** What every client sees now, for diffing one change against the next. */
+  listing(): Listing {
+    const listing: Listing = new Map();
+    for (const map of [this.tools, this.resources, this.prompts] as Array<Map<string, LoadedDefinition>>) {
+      for (const def of map.values()) listing.set(`${def.kind}:${def.key}`, shown(def));
+    }
+    return listing;
+  }
+
+  /**
+   * Applies loads (in order: earlier files win duplicate names) and removals as one change:
+   * clients get at most one `list_changed` per kind for it, and only for a kind whose list
+   * they would now see differently.
+   */
   apply(loads: FileLoad[], removed: string[] = []): ApplySummary {
-    const before = this.signature();
+    const before = this.listing();
     const summary: ApplySummary = {
       added: [],
       changed: [],
+      codeOnly: [],
       removed: [],
       failed: [],
       recovered: [],
       lists: { tools: false, resources: false, prompts: false },
     };
-    const previousKeys = new Set<string>();
-    for (const file of [...removed, ...loads.map((l) => l.file)]) {
-      for (const def of this.files.get(file)?.definitions ?? []) previousKeys.add(`${def.kind}:${def.key}`);
-    }
+    const replaced = new Set<string>();
 
     for (const file of removed) {
       const record = this.files.get(file);
@@ -78,48 +104,63 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
     for (const load of loads) {
       const record = this.files.get(load.file) ?? { definitions: [], inputs: [] };
       this.files.set(load.file, record);
-      if (load.ok === 'pending') continue;
-      if (load.ok === true) {
-        const taken = load.definitions.find((def) => {
-          const owner = this.mapFor(def.kind).get(def.key);
-          return owner !== undefined && owner.file !== load.file;
-        });
-        if (taken) {
-          const owner = this.mapFor(taken.kind).get(taken.key)!;
-          const message = `${taken.kind} "${taken.key}" is already defined in ${owner.file}; names must be unique`;
-          this.fail(record, load.file, { ...load, ok: false, error: new LoadError(message) }, summary);
-          record.blockedBy = `${taken.kind}:${taken.key}`;
-          continue;
+      if (load.ok === 'pending' || load.ok === 'unchanged') continue;
+      record.blockedBy = record.blockedLoad = undefined;
+      if (load.ok === true) this.serve(record, load, summary, replaced);
+      else this.fail(record, load.file, load, summary);
+    }
+
+    // A file kept out by a name another file held gets in once that file lets go of it.
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const record of this.files.values()) {
+        if (record.blockedLoad && record.blockedBy && !this.isTaken(record.blockedBy)) {
+          const load = record.blockedLoad;
+          record.blockedBy = record.blockedLoad = undefined;
+          if (this.serve(record, load, summary, replaced)) progress = true;
         }
-        this.unserve(record.definitions);
-        for (const def of load.definitions) this.mapFor(def.kind).set(def.key, def);
-        if (record.error) summary.recovered.push(load.file);
-        record.definitions = load.definitions;
-        record.inputs = load.inputs;
-        record.error = undefined;
-        record.blockedBy = undefined;
-      } else {
-        this.fail(record, load.file, load, summary);
-        record.blockedBy = undefined;
       }
     }
 
-    const nowKeys = new Set<string>();
-    for (const file of loads.map((l) => l.file)) {
-      for (const def of this.files.get(file)?.definitions ?? []) nowKeys.add(`${def.kind}:${def.key}`);
-    }
-    for (const key of nowKeys) (previousKeys.has(key) ? summary.changed : summary.added).push(key);
-    for (const key of previousKeys) if (!nowKeys.has(key)) summary.removed.push(key);
-
     this.views = undefined;
-    const after = this.signature();
-    summary.lists = {
-      tools: before.tool !== after.tool,
-      resources: before.resource !== after.resource,
-      prompts: before.prompt !== after.prompt,
-    };
-    if (summary.lists.tools || summary.lists.resources || summary.lists.prompts) this.emit('change', summary.lists);
+    const diff = diffListings(before, this.listing());
+    const name = (key: string) => key.slice(key.indexOf(':') + 1);
+    summary.added = diff.added.map(name);
+    summary.changed = diff.changed.map(name);
+    summary.removed = diff.removed.map(name);
+    const changed = new Set(diff.changed);
+    summary.codeOnly = [...replaced].filter((key) => before.has(key) && !changed.has(key)).map(name);
+    const kinds = kindsChanged(diff);
+    summary.lists = { tools: kinds.tool, resources: kinds.resource, prompts: kinds.prompt };
+    if (kinds.tool || kinds.resource || kinds.prompt) this.emit('change', summary.lists);
     return summary;
+  }
+
+  /** Serves a good load in place of the file's previous version, unless a name is taken. */
+  private serve(record: FileRecord, load: Extract<FileLoad, { ok: true }>, summary: ApplySummary, replaced: Set<string>): boolean {
+    const taken = load.definitions.find((def) => {
+      const owner = this.mapFor(def.kind).get(def.key);
+      return owner !== undefined && owner.file !== load.file;
+    });
+    if (taken) {
+      const owner = this.mapFor(taken.kind).get(taken.key)!;
+      const message = `${taken.kind} "${taken.key}" is already defined in ${owner.file}; names must be unique`;
+      this.fail(record, load.file, { file: load.file, ok: false, error: new LoadError(message), inputs: load.inputs }, summary);
+      record.blockedBy = `${taken.kind}:${taken.key}`;
+      record.blockedLoad = load;
+      return false;
+    }
+    this.unserve(record.definitions);
+    for (const def of load.definitions) {
+      this.mapFor(def.kind).set(def.key, def);
+      replaced.add(`${def.kind}:${def.key}`);
+    }
+    if (record.error) summary.recovered.push(load.file);
+    record.definitions = load.definitions;
+    record.inputs = load.inputs;
+    record.codeHash = load.codeHash;
+    record.error = undefined;
+    return true;
   }
 
   private fail(record: FileRecord, file: string, load: Extract<FileLoad, { ok: false }>, summary: ApplySummary) {
@@ -135,11 +176,6 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
       const map = this.mapFor(def.kind);
       if (map.get(def.key) === def) map.delete(def.key);
     }
-  }
-
-  /** Files whose failure was a name another file held, for a retry once that file lets go. */
-  blockedFiles(): string[] {
-    return [...this.files].filter(([, r]) => r.blockedBy && !this.isTaken(r.blockedBy)).map(([f]) => f);
   }
 
   private isTaken(id: string): boolean {
@@ -161,22 +197,8 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
     const resources = resourceDefs.filter((r) => !r.template).map((r) => r.entry as Resource);
     const templates = resourceDefs.filter((r) => r.template).map((r) => r.entry as ResourceTemplate);
     const prompts = sorted(this.prompts).map((p) => p.entry);
-    this.views = {
-      tools,
-      resources,
-      templates,
-      prompts,
-      signature: {
-        tool: JSON.stringify(tools),
-        resource: JSON.stringify([resources, templates]),
-        prompt: JSON.stringify(prompts),
-      },
-    };
+    this.views = { tools, resources, templates, prompts };
     return this.views;
-  }
-
-  private signature(): Record<Kind, string> {
-    return this.build().signature;
   }
 
   listTools(): Tool[] {

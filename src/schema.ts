@@ -28,11 +28,35 @@ export interface CompiledSchema {
 
 const EMPTY_OBJECT = { type: 'object' as const, properties: {} };
 
-const draft7 = new AjvJsonSchemaValidator();
-let draft2020: AjvJsonSchemaValidator | undefined;
 // Ajv's 2020 build is required on first use: few tools need it, and it costs startup time.
 const require = createRequire(import.meta.url);
 const loadAjv2020 = (): typeof Ajv2020Type => (require('ajv/dist/2020.js') as { Ajv2020: typeof Ajv2020Type }).Ajv2020;
+
+/**
+ * An Ajv instance holds on to every schema it ever compiled (its shared code scope keeps each
+ * one), so a single instance compiling fresh schemas on every reload would grow without end.
+ * Each draft gets a new instance every so often; a validator keeps the instance it came from
+ * alive only for as long as its definition is served.
+ */
+const COMPILES_PER_INSTANCE = 200;
+const providers = {
+  draft7: { make: () => new AjvJsonSchemaValidator(), current: undefined as AjvJsonSchemaValidator | undefined, compiles: 0 },
+  draft2020: {
+    make: () => new AjvJsonSchemaValidator(new (loadAjv2020())({ strict: false, allErrors: true }) as never),
+    current: undefined as AjvJsonSchemaValidator | undefined,
+    compiles: 0,
+  },
+};
+
+function providerFor(draft: keyof typeof providers): AjvJsonSchemaValidator {
+  const entry = providers[draft];
+  if (!entry.current || entry.compiles >= COMPILES_PER_INSTANCE) {
+    entry.current = entry.make();
+    entry.compiles = 0;
+  }
+  entry.compiles++;
+  return entry.current;
+}
 
 function isZodSchema(value: unknown): value is AnySchema {
   if (typeof value !== 'object' || value === null) return false;
@@ -91,8 +115,11 @@ function compileJsonSchema(spec: Record<string, unknown>): CompiledSchema {
   if (jsonSchema.type !== 'object') throw new Error(`a JSON Schema here must have type "object", not ${JSON.stringify(jsonSchema.type)}`);
   const is2020 = typeof spec.$schema === 'string' && spec.$schema.includes('2020-12');
   // Ajv's default build is draft-07; a 2020-12 schema needs its 2020 build to compile at all.
-  const provider = is2020 ? (draft2020 ??= new AjvJsonSchemaValidator(new (loadAjv2020())({ strict: false, allErrors: true }) as never)) : draft7;
+  const provider = providerFor(is2020 ? 'draft2020' : 'draft7');
   const check = provider.getValidator<Record<string, unknown>>(jsonSchema as never);
+  // Ajv also caches the schema by object and by `$id`: a reload reusing the `$id` would get the
+  // stale validator. The compiled validator works without the cache entry.
+  (provider as unknown as { _ajv?: { removeSchema?(schema: object): void } })._ajv?.removeSchema?.(jsonSchema);
   return {
     jsonSchema,
     validate(value) {

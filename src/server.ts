@@ -124,7 +124,7 @@ function listen(server: HttpServer, port: number, host: string, extra: { exclusi
 export function loadInline(definitions: unknown[]): FileLoad {
   const file = '<inline>';
   const found = findDefinitions(Object.fromEntries(definitions.map((d, i) => [`definitions[${i}]`, d])));
-  return { file, ok: true, definitions: found.map((item) => compileDefinition(item, file, 'inline')), inputs: [] };
+  return { file, ok: true, definitions: found.map((item) => compileDefinition(item, file, 'inline')), inputs: [], codeHash: '' };
 }
 
 /** Starts an MCP server over both transports on one port, serving a folder or a list of definitions. */

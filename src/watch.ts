@@ -1,8 +1,9 @@
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { existsSync, watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
+import { statSync, watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
 import path from 'node:path';
 import { isWatchedPath } from './discover.js';
-import type { DefinitionFolder } from './definition-folder.js';
+import type { DefinitionFolder, ReloadReport } from './definition-folder.js';
+import { stampOf } from './file-stamp.js';
 import type { Registry } from './registry.js';
 
 export interface WatchOptions {
@@ -10,6 +11,8 @@ export interface WatchOptions {
   quietMs?: number;
   /** A batch never waits longer than this after its first event, even if events keep coming. */
   maxWaitMs?: number;
+  /** When to look again at what a reload read, for writes whose event chokidar dropped. */
+  recheckMs?: number;
 }
 
 /**
@@ -22,11 +25,14 @@ export class FolderWatcher {
   private batch = new Set<string>();
   private quietTimer?: NodeJS.Timeout;
   private maxTimer?: NodeJS.Timeout;
+  private readonly rechecks = new Set<NodeJS.Timeout>();
   private extraWatched = new Set<string>();
   private closed = false;
+  private restarting = false;
+  private rootIno?: number;
   private readonly quietMs: number;
   private readonly maxWaitMs: number;
-  private readyPromise?: Promise<void>;
+  private readonly recheckMs: number;
 
   constructor(
     private readonly folder: DefinitionFolder,
@@ -35,30 +41,73 @@ export class FolderWatcher {
   ) {
     this.quietMs = options.quietMs ?? 25;
     this.maxWaitMs = options.maxWaitMs ?? 250;
-    registry.on('change', () => this.watchOutsideInputs());
+    this.recheckMs = options.recheckMs ?? 75;
   }
 
   start(): Promise<void> {
+    this.watchParent();
+    return this.watchRoot();
+  }
+
+  private async watchRoot(): Promise<void> {
     const root = this.folder.root;
+    this.rootIno = inodeOf(root);
+    if (this.rootIno === undefined || this.closed) return; // the parent watcher tells us when it appears
     const watcher = chokidarWatch(root, {
       ignoreInitial: true,
+      // chokidar's atomic mode holds every unlink back 100 ms; our own batching already folds an
+      // editor's unlink-and-recreate (or rename-over) into one change, without the delay.
+      atomic: false,
       ignored: (file) => !isWatchedPath(path.relative(root, file)),
     });
     this.watcher = watcher;
     watcher.on('all', (event, file) => {
-      if (file === root && event === 'unlinkDir') {
-        this.event(file);
-        this.waitForRoot();
-        return;
-      }
       this.event(file);
+      if (file === root && event === 'unlinkDir') this.checkRoot();
     });
     watcher.on('error', () => {
       // Watch errors (a folder vanishing under us) are recovered by the next event or rescan.
     });
-    this.readyPromise = new Promise((resolve) => watcher.once('ready', () => resolve()));
+    const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
     this.watchOutsideInputs();
-    return this.readyPromise;
+    await ready;
+    if (this.closed) await watcher.close(); // closed while it was starting
+  }
+
+  /**
+   * The served folder itself can be deleted, or deleted and recreated faster than chokidar
+   * notices (its watch then sits on the old, gone folder). Its parent tells us, and so does any
+   * batch: when the folder's inode is not the one we watch, start over.
+   */
+  private watchParent() {
+    const name = path.basename(this.folder.root);
+    try {
+      this.parentWatcher = fsWatch(path.dirname(this.folder.root), (_event, file) => {
+        if (file === null || file === name) this.checkRoot();
+      });
+      this.parentWatcher.on('error', () => {
+        // The parent went away too; batches still check the folder.
+      });
+    } catch {
+      // No parent to watch (or no permission): batches still check the folder.
+    }
+  }
+
+  private checkRoot() {
+    if (this.closed || this.restarting || inodeOf(this.folder.root) === this.rootIno) return;
+    this.restarting = true;
+    void (async () => {
+      const root = this.folder.root;
+      await this.watcher?.close();
+      this.watcher = undefined;
+      this.extraWatched.clear();
+      this.event(root); // everything under it is gone, or new
+      await this.watchRoot();
+      this.restarting = false;
+      // Files written while the new watch was starting have no events of their own.
+      if (this.rootIno !== undefined) this.event(root);
+      this.checkRoot();
+    })();
   }
 
   private event(file: string) {
@@ -76,7 +125,23 @@ export class FolderWatcher {
     this.quietTimer = this.maxTimer = undefined;
     const paths = this.batch;
     this.batch = new Set();
-    if (paths.size > 0) void this.folder.reload(paths);
+    this.checkRoot();
+    if (paths.size > 0) void this.folder.reload(paths).then((report) => this.afterReload(report));
+  }
+
+  private afterReload(report: ReloadReport | undefined) {
+    this.watchOutsideInputs();
+    if (!report || this.closed) return;
+    // chokidar drops a `change` that follows the previous one for the same file within 50 ms
+    // (an editor writing twice, a file completed right after we read it); a second look at
+    // what this reload read catches those writes.
+    const timer = setTimeout(async () => {
+      this.rechecks.delete(timer);
+      for (const [file, stamp] of report.stamps) {
+        if ((await stampOf(file)) !== stamp) this.event(file);
+      }
+    }, this.recheckMs);
+    this.rechecks.add(timer);
   }
 
   /** Helpers that live outside the served folder (a shared `../lib`) are watched one by one. */
@@ -93,32 +158,21 @@ export class FolderWatcher {
     }
   }
 
-  /** The served folder was deleted: wait for it to come back, then load it again from scratch. */
-  private waitForRoot() {
-    const root = this.folder.root;
-    void this.watcher?.close();
-    this.watcher = undefined;
-    this.extraWatched.clear();
-    const parent = path.dirname(root);
-    const check = () => {
-      if (this.closed || !existsSync(root)) return;
-      this.parentWatcher?.close();
-      this.parentWatcher = undefined;
-      void this.start().then(() => this.event(root));
-    };
-    try {
-      this.parentWatcher = fsWatch(parent, check);
-    } catch {
-      // The parent is gone too; nothing sensible to watch.
-    }
-    check();
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.quietTimer);
     clearTimeout(this.maxTimer);
+    for (const timer of this.rechecks) clearTimeout(timer);
     this.parentWatcher?.close();
     await this.watcher?.close();
+  }
+}
+
+function inodeOf(dir: string): number | undefined {
+  try {
+    const stats = statSync(dir);
+    return stats.isDirectory() ? stats.ino : undefined;
+  } catch {
+    return undefined;
   }
 }
