@@ -84,11 +84,12 @@ async function fromBuildFailure(error: unknown, root: string): Promise<LoadError
 }
 
 /**
- * esbuild's frame repeats the location with a 0-based column; our headline already gives it
- * 1-based (as editors count), and two different numbers for one place only confuse.
+ * Just the source lines of esbuild's formatted message: its header repeats the message our
+ * headline already gives, and its location line repeats the place with a 0-based column (ours is
+ * 1-based, as editors count); two different numbers for one place only confuse.
  */
 function codeFrame(formatted: string): string {
-  return formatted.replace(/^\s+\S+:\d+:\d+:\n/m, '');
+  return formatted.replace(/^✘ \[ERROR\] .*\n(\s*\n)?/, '').replace(/^\s+\S+:\d+:\d+:\n/m, '');
 }
 
 /**
