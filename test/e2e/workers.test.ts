@@ -38,6 +38,11 @@ beforeAll(async () => {
   while (seen.size < 2) seen.add(await healthzWorker(new http.Agent()));
 });
 
+afterAll(async () => {
+  await server?.stop();
+  await removeDir(dir);
+});
+
 /** The worker that answers GET /healthz over `agent`'s connection. */
 async function healthzWorker(agent: http.Agent, base = server.url): Promise<number> {
   const res = await rawRequest(`${base}/healthz`, { agent });
