@@ -16,18 +16,16 @@ export interface ReloadReport {
   stamps: Map<string, string>;
 }
 
-export interface FolderOptions {
-  /**
-   * How long one reload may keep taking in changes that arrive while it compiles, so that a burst
-   * slower than the watcher's quiet time (a big `git checkout`) still lands as one change.
-   */
-  settleMs?: number;
-  /**
-   * A file that fails to load this soon after it was written may be half-written (an editor or
-   * `git` still writing): its error waits this long for the rest before it is reported.
-   */
-  halfWrittenMs?: number;
-}
+/**
+ * How long one reload may keep taking in changes that arrive while it compiles, so that a burst
+ * slower than the watcher's quiet time (a big `git checkout`) still lands as one change.
+ */
+const SETTLE_MS = 500;
+/**
+ * A file that fails to load this soon after it was written may be half-written (an editor or
+ * `git` still writing): its error waits this long for the rest before it is reported.
+ */
+const HALF_WRITTEN_MS = 250;
 
 /**
  * Keeps the registry in step with a folder: the first full load, then reloads of just what a
@@ -41,18 +39,14 @@ export class DefinitionFolder {
   private unflushed = 0;
   private wake?: () => void;
   private readonly recentlyChanged = new Set<string>();
-  private readonly settleMs: number;
-  private readonly halfWrittenMs: number;
+  /** Told once after every reload run, whether it changed anything or not (the watcher's hook). */
+  onReloaded?: (report: ReloadReport | undefined) => void;
 
   constructor(
     readonly root: string,
     private readonly registry: Registry,
     private readonly logger: Logger,
-    options: FolderOptions = {},
-  ) {
-    this.settleMs = options.settleMs ?? 500;
-    this.halfWrittenMs = options.halfWrittenMs ?? 250;
-  }
+  ) {}
 
   async loadAll(): Promise<Omit<ReloadReport, 'stamps'>> {
     const started = performance.now();
@@ -95,7 +89,9 @@ export class DefinitionFolder {
 
   private async run(): Promise<ReloadReport | undefined> {
     try {
-      return await this.settleAndApply();
+      const report = await this.settleAndApply();
+      this.onReloaded?.(report);
+      return report;
     } catch (error) {
       this.logger.error(`reload failed: ${(error as Error)?.message ?? error}`);
       return undefined;
@@ -108,11 +104,12 @@ export class DefinitionFolder {
 
   private async settleAndApply(): Promise<ReloadReport | undefined> {
     const started = performance.now();
-    const deadline = started + this.settleMs;
+    const deadline = started + SETTLE_MS;
     const loads = new Map<string, FileLoad>();
     const stamps = new Map<string, string>();
     const inputsOf = (file: string) => loads.get(file)?.inputs ?? this.registry.files.get(file)?.inputs ?? [];
 
+    let listed: string[];
     for (;;) {
       const paths = [...this.queued];
       this.queued.clear();
@@ -131,7 +128,8 @@ export class DefinitionFolder {
       // A file appearing may be the import another file could not resolve: retry those.
       const appeared = paths.some((p) => stamps.has(p) && stamps.get(p) !== 'missing' && !this.isKnown(p));
       const unresolved = (file: string) => appeared && /Could not resolve/.test(this.registry.files.get(file)?.error?.message ?? '');
-      const toLoad = (await this.listFiles()).filter(
+      listed = await this.listFiles();
+      const toLoad = listed.filter(
         (file) =>
           isFresh(file) || (!this.registry.files.has(file) && !loads.has(file)) || inputsOf(file).some(isFresh) || unresolved(file),
       );
@@ -148,7 +146,8 @@ export class DefinitionFolder {
       if (this.queued.size === 0) break;
     }
 
-    const onDisk = new Set(await this.listFiles());
+    // Anything that changed after the last listing has an event of its own, and so a run of its own.
+    const onDisk = new Set(listed);
     const inRoot = this.root + path.sep;
     const removed = [...this.registry.files.keys()].filter((file) => file.startsWith(inRoot) && !onDisk.has(file));
     // A file that changed again while we compiled it was caught mid-write: its next batch will
@@ -191,7 +190,7 @@ export class DefinitionFolder {
       if (!suspicious) continue;
       try {
         const { mtimeMs } = await stat(load.file);
-        const left = mtimeMs + this.halfWrittenMs - Date.now();
+        const left = mtimeMs + HALF_WRITTEN_MS - Date.now();
         if (left > 0) files.push(load.file);
         ms = Math.max(ms, left);
       } catch {

@@ -6,13 +6,14 @@ import type { DefinitionFolder, ReloadReport } from './definition-folder.js';
 import { stampOf } from './file-stamp.js';
 import type { Registry } from './registry.js';
 
+/** When to look again at what a reload read, for writes whose event chokidar dropped. */
+const RECHECK_MS = 75;
+
 export interface WatchOptions {
   /** Quiet time after the last event before a batch reloads: one editor save, one `git checkout`. */
   quietMs?: number;
   /** A batch never waits longer than this after its first event, even if events keep coming. */
   maxWaitMs?: number;
-  /** When to look again at what a reload read, for writes whose event chokidar dropped. */
-  recheckMs?: number;
 }
 
 /**
@@ -32,7 +33,6 @@ export class FolderWatcher {
   private rootIno?: number;
   private readonly quietMs: number;
   private readonly maxWaitMs: number;
-  private readonly recheckMs: number;
 
   constructor(
     private readonly folder: DefinitionFolder,
@@ -41,7 +41,7 @@ export class FolderWatcher {
   ) {
     this.quietMs = options.quietMs ?? 25;
     this.maxWaitMs = options.maxWaitMs ?? 250;
-    this.recheckMs = options.recheckMs ?? 75;
+    folder.onReloaded = (report) => this.afterReload(report);
   }
 
   start(): Promise<void> {
@@ -98,12 +98,22 @@ export class FolderWatcher {
     this.restarting = true;
     void (async () => {
       const root = this.folder.root;
-      await this.watcher?.close();
-      this.watcher = undefined;
-      this.extraWatched.clear();
-      this.event(root); // everything under it is gone, or new
-      await this.watchRoot();
-      this.restarting = false;
+      try {
+        await this.watcher?.close();
+        this.watcher = undefined;
+        this.extraWatched.clear();
+        this.event(root); // everything under it is gone, or new
+        await this.watchRoot();
+      } catch {
+        // A watch that cannot start now (the folder vanished again, no permission): try again in a
+        // second rather than stay deaf, and rather than retry in a tight loop.
+        setTimeout(() => {
+          this.rootIno = undefined;
+          this.checkRoot();
+        }, 1000).unref();
+      } finally {
+        this.restarting = false;
+      }
       // Files written while the new watch was starting have no events of their own.
       if (this.rootIno !== undefined) this.event(root);
       this.checkRoot();
@@ -126,7 +136,7 @@ export class FolderWatcher {
     const paths = this.batch;
     this.batch = new Set();
     this.checkRoot();
-    if (paths.size > 0) void this.folder.reload(paths).then((report) => this.afterReload(report));
+    if (paths.size > 0) void this.folder.reload(paths);
   }
 
   private afterReload(report: ReloadReport | undefined) {
@@ -140,7 +150,7 @@ export class FolderWatcher {
       for (const [file, stamp] of report.stamps) {
         if ((await stampOf(file)) !== stamp) this.event(file);
       }
-    }, this.recheckMs);
+    }, RECHECK_MS);
     this.rechecks.add(timer);
   }
 
