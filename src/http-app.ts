@@ -56,10 +56,11 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
 
   const { authenticator } = options;
   const guard = createRequestGuard({ ...options, authToken: authenticator ? undefined : options.authToken });
+  /** Host, Origin and the static token, then OAuth or the hook: false once the request is answered. */
+  const admitted = async (req: IncomingMessage, res: ServerResponse): Promise<boolean> =>
+    guard(req, res) && (!authenticator || (await authenticator.authenticate(req, res)));
   const guarded = (req: Request, res: Response, next: NextFunction) => {
-    if (!guard(req, res)) return;
-    if (!authenticator) return next();
-    authenticator.authenticate(req, res).then((ok) => ok && next(), next);
+    admitted(req, res).then((ok) => ok && next(), next);
   };
   // A session belongs to whoever opened it: a session id alone never authenticates, and a token for
   // someone else cannot ride on it. Scoped tools are refused before their handler runs.
@@ -189,9 +190,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
         [`DELETE ${options.basePath}/mcp`, streamable.remove],
       ]);
   const runGuarded = async (route: (req: IncomingMessage, res: ServerResponse) => Promise<void>, req: IncomingMessage, res: ServerResponse) => {
-    if (!guard(req, res)) return;
-    if (authenticator && !(await authenticator.authenticate(req, res))) return;
-    await route(req, res);
+    if (await admitted(req, res)) await route(req, res);
   };
   return (req, res) => {
     const url = req.url ?? '/';

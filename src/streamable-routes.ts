@@ -4,7 +4,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
 import type { ModernEndpoint } from './modern/endpoint.js';
-import { isModernRequest } from './modern/era.js';
+import { claimsModern, isModernRequest } from './modern/era.js';
 import { forwardToHolder, RELAYED_HEADER } from './scale/relay.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import type { SessionHub } from './session-hub.js';
@@ -90,7 +90,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       }
       throw error;
     }
-    if (options.modern && (await isModernRequest(req, body))) {
+    if (options.modern && claimsModern(req, body) && (await isModernRequest(req, body))) {
       if (options.admit && !options.admit(req, res, body, undefined)) return;
       await options.modern.serve(req, res, body);
       return;

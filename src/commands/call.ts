@@ -2,7 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Command, Option } from 'commander';
 import { parseInteger } from './serve.js';
-import { connectClient, describeFailure } from './client-connection.js';
+import { allPages, connectClient, describeFailure } from './client-connection.js';
 import { collectHeader, parseTransport, resolveEndpoint, type Endpoint } from './endpoint.js';
 
 interface CallOptions {
@@ -102,13 +102,7 @@ function parsePairs(pairs: string[], tool: Tool): Record<string, unknown> {
 }
 
 async function findTool(client: Client, name: string): Promise<Tool> {
-  const tools: Tool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools({ cursor });
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
+  const tools: Tool[] = await allPages((cursor) => client.listTools({ cursor }), 'tools');
   const tool = tools.find((t) => t.name === name);
   if (!tool) throw new UnknownTool(`unknown tool ${JSON.stringify(name)} (the server has: ${tools.map((t) => t.name).join(', ') || 'no tools'})`);
   return tool;

@@ -39,3 +39,15 @@ function findCause(message: string): { code?: string; message?: string } | undef
   const code = /\b(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH)\b/.exec(message)?.[1];
   return code ? { code } : undefined;
 }
+
+/** Every item of a paginated list (`tools/list` and the like), following `nextCursor`. */
+export async function allPages<K extends string, T>(page: (cursor?: string) => Promise<{ nextCursor?: string } & Record<K, T[]>>, key: K): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const result = await page(cursor);
+    items.push(...result[key]);
+    cursor = result.nextCursor;
+  } while (cursor);
+  return items;
+}

@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Command, Option } from 'commander';
-import { connectClient } from './client-connection.js';
+import { allPages, connectClient } from './client-connection.js';
 import { collectHeader, parseTransport, resolveEndpoint, type Endpoint } from './endpoint.js';
 import { formatTable } from './table.js';
 
@@ -62,16 +62,6 @@ async function fetchListing(client: Client, wanted: { tools?: boolean; resources
   return listing;
 }
 
-async function allPages<K extends string, T>(page: (cursor?: string) => Promise<{ nextCursor?: string } & Record<K, T[]>>, key: K): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  do {
-    const result = await page(cursor);
-    items.push(...result[key]);
-    cursor = result.nextCursor;
-  } while (cursor);
-  return items;
-}
 
 /** Argument names, `?` marking the optional ones. */
 function argumentNames(properties: Record<string, unknown> | undefined, required: string[] = []): string {

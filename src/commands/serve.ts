@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { runPrimary } from '../scale/workers.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { createLogger, type LogFormat, type LogLevel } from '../logger.js';
+import { createLogger, type LogFormat } from '../logger.js';
 import { createServer, DEFAULTS, type McpSseServer } from '../server.js';
 import { printBanner } from './banner.js';
 import { inspectServedServer } from './inspect.js';
@@ -86,8 +86,10 @@ Examples:
         if ((error as LoadError).frame) process.stderr.write(`${(error as LoadError).frame}\n`);
         process.exit(1);
       }
-      const options: ConfigFile = { ...flagOptions(opts, () => true), ...loaded?.config, ...flagOptions(opts, explicit) };
-      options.oauth = mergeOAuth(flagOptions(opts, () => true).oauth, loaded?.config.oauth, flagOptions(opts, explicit).oauth);
+      const all = flagOptions(opts, () => true);
+      const given = flagOptions(opts, explicit);
+      const options: ConfigFile = { ...all, ...loaded?.config, ...given };
+      options.oauth = mergeOAuth(all.oauth, loaded?.config.oauth, given.oauth);
       // An explicit `serve <dir>` wins over the file's `dir`.
       const dir = command.args.length > 0 || !loaded?.config.dir ? dirArg : loaded.config.dir;
       const workers = options.workers ?? 1;

@@ -11,15 +11,20 @@ function carriesEnvelopeClaim(message: unknown): boolean {
 }
 
 /**
- * Whether a POST to /mcp belongs to the 2026-07-28 era. The SDK's `isLegacyRequest` decides (it is
- * the classification its own entry runs, as the spec's versioning page describes); it only sees
- * requests that name a modern revision in the header or carry the `_meta` envelope claim, because
- * everything else is 2025-era by its rules and the 2025 path stays exactly as fast as before.
+ * Whether a POST to /mcp may belong to the 2026-07-28 era: it names a modern revision in the
+ * header or carries the `_meta` envelope claim. Everything else is 2025-era by the spec's rules,
+ * and this synchronous check keeps the 2025 path free of any await.
+ */
+export function claimsModern(req: IncomingMessage, body: unknown): boolean {
+  const header = req.headers['mcp-protocol-version'];
+  if (typeof header === 'string' && header.trim() >= FIRST_MODERN_VERSION) return true;
+  return Array.isArray(body) ? body.some(carriesEnvelopeClaim) : carriesEnvelopeClaim(body);
+}
+
+/**
+ * For a request that `claimsModern`, the final word: the SDK's `isLegacyRequest`, the
+ * classification its own entry runs, as the spec's versioning page describes.
  */
 export async function isModernRequest(req: IncomingMessage, body: unknown): Promise<boolean> {
-  const header = req.headers['mcp-protocol-version'];
-  const headerNamesModern = typeof header === 'string' && header.trim() >= FIRST_MODERN_VERSION;
-  const claims = Array.isArray(body) ? body.some(carriesEnvelopeClaim) : carriesEnvelopeClaim(body);
-  if (!headerNamesModern && !claims) return false;
   return !(await isLegacyRequest(await toWebRequest(req, body), body));
 }

@@ -95,10 +95,7 @@ export class ModernCall {
   private run(handler: MethodHandler, id: RequestId, params: Record<string, unknown>): void {
     this.session.inflight.set(id, this.controller);
     const work = handler(this.session, params, { id, controller: this.controller });
-    this.settled = work.then(
-      (value): CallOutcome => ({ kind: 'result', value }),
-      (error) => Promise.reject(error),
-    );
+    this.settled = work.then((value): CallOutcome => ({ kind: 'result', value }));
     this.settled.catch(() => undefined).finally(() => this.session.inflight.delete(id));
   }
 

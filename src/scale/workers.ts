@@ -36,18 +36,16 @@ export async function runPrimary(count: number, logger: Logger, address: { port:
 
   const fork = (slot: number): Worker => {
     const worker = cluster.fork({ MCP_SSE_WORKER_ID: String(slot), MCP_SSE_ROUTED_PORT: String(port) });
-    let isReady = false;
     worker.on('message', (message: ClusterMessage) => {
-      if (message?.mcpSse === 'ready') {
-        isReady = true;
-        ready.push(worker);
-      } else route(worker, message);
+      if (message?.mcpSse === 'ready') ready.push(worker);
+      else route(worker, message);
     });
     worker.on('exit', (code, signal) => {
       const at = ready.indexOf(worker);
-      if (at >= 0) ready.splice(at, 1);
+      const wasReady = at >= 0;
+      if (wasReady) ready.splice(at, 1);
       // A worker that fails before it ever listened (bad folder, bad config) would fail again: stop.
-      if (!isReady && !stopping) {
+      if (!wasReady && !stopping) {
         stopping = true;
         router.close();
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
