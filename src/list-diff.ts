@@ -12,7 +12,12 @@ export interface ListingDiff {
   removed: string[];
 }
 
-export type ListKind = 'tool' | 'resource' | 'prompt';
+/** Which lists changed: the ones whose `list_changed` clients must get. */
+export interface ListChanges {
+  tools: boolean;
+  resources: boolean;
+  prompts: boolean;
+}
 
 export function diffListings(before: Listing, after: Listing): ListingDiff {
   const diff: ListingDiff = { added: [], changed: [], removed: [] };
@@ -25,8 +30,8 @@ export function diffListings(before: Listing, after: Listing): ListingDiff {
   return diff;
 }
 
-/** Which kinds' lists a diff touches: the ones whose `list_changed` clients must get. */
-export function kindsChanged(diff: ListingDiff): Record<ListKind, boolean> {
+/** Which kinds' lists a diff touches. */
+export function kindsChanged(diff: ListingDiff): ListChanges {
   const touched = new Set([...diff.added, ...diff.changed, ...diff.removed].map((key) => key.slice(0, key.indexOf(':'))));
-  return { tool: touched.has('tool'), resource: touched.has('resource'), prompt: touched.has('prompt') };
+  return { tools: touched.has('tool'), resources: touched.has('resource'), prompts: touched.has('prompt') };
 }

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { LoadError } from './compile.js';
 import type { LoadedDefinition, LoadedPrompt, LoadedResource, LoadedTool } from './definitions.js';
-import { diffListings, kindsChanged, type Listing } from './list-diff.js';
+import { diffListings, kindsChanged, type ListChanges, type Listing } from './list-diff.js';
 import type { FileLoad } from './loader.js';
 
 export type Kind = LoadedDefinition['kind'];
@@ -21,11 +21,7 @@ export interface FileRecord {
   blockedLoad?: Extract<FileLoad, { ok: true }>;
 }
 
-export interface ListChanges {
-  tools: boolean;
-  resources: boolean;
-  prompts: boolean;
-}
+export type { ListChanges };
 
 export interface ApplySummary {
   added: string[];
@@ -130,9 +126,8 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
     summary.removed = diff.removed.map(name);
     const changed = new Set(diff.changed);
     summary.codeOnly = [...replaced].filter((key) => before.has(key) && !changed.has(key)).map(name);
-    const kinds = kindsChanged(diff);
-    summary.lists = { tools: kinds.tool, resources: kinds.resource, prompts: kinds.prompt };
-    if (kinds.tool || kinds.resource || kinds.prompt) this.emit('change', summary.lists);
+    summary.lists = kindsChanged(diff);
+    if (summary.lists.tools || summary.lists.resources || summary.lists.prompts) this.emit('change', summary.lists);
     return summary;
   }
 

@@ -18,8 +18,8 @@ describe('diffListings', () => {
 
 describe('kindsChanged', () => {
   it('names only the kinds a diff touches', () => {
-    expect(kindsChanged({ added: ['tool:a'], changed: [], removed: ['resource:docs://a:b'] })).toEqual({ tool: true, resource: true, prompt: false });
-    expect(kindsChanged({ added: [], changed: ['prompt:p'], removed: [] })).toEqual({ tool: false, resource: false, prompt: true });
-    expect(kindsChanged({ added: [], changed: [], removed: [] })).toEqual({ tool: false, resource: false, prompt: false });
+    expect(kindsChanged({ added: ['tool:a'], changed: [], removed: ['resource:docs://a:b'] })).toEqual({ tools: true, resources: true, prompts: false });
+    expect(kindsChanged({ added: [], changed: ['prompt:p'], removed: [] })).toEqual({ tools: false, resources: false, prompts: true });
+    expect(kindsChanged({ added: [], changed: [], removed: [] })).toEqual({ tools: false, resources: false, prompts: false });
   });
 });
