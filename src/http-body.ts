@@ -20,7 +20,8 @@ export function sendRpcError(res: ServerResponse, status: number, code: number, 
 
 /**
  * Reads a JSON body with a size limit. 415 for a non-JSON content type, 413 past the limit
- * (checked against Content-Length before reading a byte), 400 with a parse error for bad JSON.
+ * (checked against Content-Length before reading a byte), 400 with a parse error for bad JSON
+ * and with Invalid Request for an empty batch.
  */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
@@ -47,9 +48,13 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
+  let body: unknown;
   try {
-    return JSON.parse(text);
+    body = JSON.parse(text);
   } catch (error) {
     throw new HttpError(400, `Parse error: ${(error as Error).message}`, -32700);
   }
+  // JSON-RPC answers an empty batch with one Invalid Request; there is nothing to dispatch.
+  if (Array.isArray(body) && body.length === 0) throw new HttpError(400, 'Invalid Request: an empty batch', -32600);
+  return body;
 }

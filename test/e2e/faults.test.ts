@@ -126,9 +126,12 @@ describe('malformed requests', () => {
     expect(res.json).toMatchObject({ jsonrpc: '2.0', error: { code: expect.any(Number), message: expect.any(String) } });
   });
 
-  it('over Streamable HTTP, an empty batch is accepted with nothing to answer', async () => {
-    const res = await rawRequest(server.mcpUrl, { method: 'POST', headers: sessionHeaders, body: '[]' });
-    expect(res.status).toBe(202);
+  it('an empty batch is one Invalid Request, on both transports', async () => {
+    for (const url of [server.mcpUrl, postUrl]) {
+      const res = await rawRequest(url, { method: 'POST', headers: url === postUrl ? JSON_HEADERS : sessionHeaders, body: '[]' });
+      expect(res.status).toBe(400);
+      expect(res.json).toEqual({ jsonrpc: '2.0', error: { code: -32600, message: 'Invalid Request: an empty batch' }, id: null });
+    }
   });
 
   it('unknown sessions are 404 on both transports', async () => {
