@@ -26,7 +26,8 @@ export function checkCommand(): Command {
       const report = await new DefinitionFolder(root, registry, logger).loadAll();
       const rel = (file: string) => path.relative(process.cwd(), file) || file;
       const rows = [...registry.files].flatMap(([file, record]) => {
-        const status = record.error ? 'error' : 'ok';
+        // A served file that defines nothing is usually a missing `export` or a helper without its `_`.
+        const status = record.error ? 'error' : record.definitions.length === 0 ? 'no definitions' : 'ok';
         if (record.definitions.length === 0) return [{ kind: '-', name: '-', file: rel(file), status }];
         return record.definitions.map((def) => ({ kind: def.kind, name: def.key, file: rel(file), status }));
       });
@@ -39,6 +40,12 @@ export function checkCommand(): Command {
         process.stdout.write(`${summary}\n`);
       }
       if (report.files.length === 0 && !opts.json) process.stderr.write(`no definition files found under ${rel(root)}\n`);
+      const empty = rows.filter((row) => row.status === 'no definitions');
+      if (empty.length > 0 && !opts.json) {
+        process.stderr.write(
+          `warning: ${empty.map((row) => row.file).join(', ')} export${empty.length === 1 ? 's' : ''} nothing made by defineTool, defineResource or definePrompt (a helper? name it _${path.basename(empty[0]!.file)})\n`,
+        );
+      }
       process.exitCode = errors.length > 0 ? 1 : 0;
     });
 }

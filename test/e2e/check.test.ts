@@ -57,6 +57,18 @@ describe('mcp-sse check', () => {
     expect(output).toContain('3 file(s): 1 tools, 1 resources, 1 prompts, 0 problem(s)');
   });
 
+  it('flags a served file that defines nothing, as a warning that does not fail the check', async () => {
+    const dir = await tempDir({ 'add.ts': add, 'util.ts': 'export const factor = 10;\n' });
+    try {
+      const { code, output } = await runToEnd(['check', '.'], { cwd: dir });
+      expect(code, output).toBe(0);
+      expect(output).toMatch(/^-\s+-\s+util\.ts\s+no definitions$/m);
+      expect(output).toContain('warning: util.ts exports nothing made by defineTool, defineResource or definePrompt (a helper? name it _util.ts)');
+    } finally {
+      await removeDir(dir);
+    }
+  });
+
   it('marks each broken file, exits 1, and explains with the words serve uses', async () => {
     const { code, output } = await runToEnd(['check', '.'], { cwd: broken });
     expect(code).toBe(1);
