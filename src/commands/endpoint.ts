@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULTS } from '../server.js';
 import { readServerState } from './server-state.js';
 
@@ -40,6 +40,15 @@ export function resolveEndpoint(input: string | undefined, transport?: Transport
   const chosen = transport ?? 'sse';
   url.pathname = pathname + SUFFIX[chosen];
   return { url: url.href, transport: chosen };
+}
+
+/** `resolveEndpoint` for a command's `[url]` argument: a bad URL is a usage error (exit 2). */
+export function endpointOrExit(command: Command, input: string | undefined, transport?: TransportName): Endpoint {
+  try {
+    return resolveEndpoint(input, transport);
+  } catch (error) {
+    command.error(`error: ${(error as Error).message}`, { exitCode: 2 });
+  }
 }
 
 export function parseTransport(value: string): TransportName {

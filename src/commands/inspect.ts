@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import open from 'open';
-import { collectHeader, parseTransport, resolveEndpoint, type Endpoint, type TransportName } from './endpoint.js';
+import { collectHeader, endpointOrExit, parseTransport, type Endpoint, type TransportName } from './endpoint.js';
 import { startInspector, type RunningInspector } from './inspector-launcher.js';
 
 interface InspectOptions {
@@ -22,12 +22,7 @@ export function inspectCommand(): Command {
     .option('--verbose', "show the Inspector's own output")
     .addHelpText('after', '\nExamples:\n  $ mcp-sse inspect\n  $ mcp-sse inspect http://127.0.0.1:8000 --transport http\n  $ mcp-sse inspect https://tools.example.com/sse --auth-token "$TOKEN" --no-open')
     .action(async function (this: Command, url: string | undefined, opts: InspectOptions) {
-      let endpoint: Endpoint;
-      try {
-        endpoint = resolveEndpoint(url, opts.transport);
-      } catch (error) {
-        this.error(`error: ${(error as Error).message}`, { exitCode: 2 });
-      }
+      const endpoint = endpointOrExit(this, url, opts.transport);
       if (!(await answers(endpoint.url))) {
         process.stderr.write(`warning: nothing answers at ${endpoint.url} yet; once it does, press Connect in the Inspector\n`);
       }

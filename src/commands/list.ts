@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Command, Option } from 'commander';
 import { allPages, connectClient } from './client-connection.js';
-import { collectHeader, parseTransport, resolveEndpoint, type Endpoint } from './endpoint.js';
+import { collectHeader, endpointOrExit, parseTransport } from './endpoint.js';
 import { formatTable } from './table.js';
 
 interface ListOptions {
@@ -25,12 +25,7 @@ export function listCommand(): Command {
     .option('--header <header>', "extra request header 'Name: value' (repeatable)", collectHeader)
     .addHelpText('after', "\nExamples:\n  $ mcp-sse list\n  $ mcp-sse list http://127.0.0.1:8000/mcp --resources --prompts\n  $ mcp-sse list --json --header 'Authorization: Bearer $TOKEN'")
     .action(async function (this: Command, url: string | undefined, opts: ListOptions) {
-      let endpoint: Endpoint;
-      try {
-        endpoint = resolveEndpoint(url, opts.transport);
-      } catch (error) {
-        this.error(`error: ${(error as Error).message}`, { exitCode: 2 });
-      }
+      const endpoint = endpointOrExit(this, url, opts.transport);
       const wanted = { tools: opts.tools || (!opts.resources && !opts.prompts), resources: opts.resources, prompts: opts.prompts };
       const client = await connectClient(endpoint, opts.header);
       try {

@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
-import type { ClusterMessage } from './cluster-directory.js';
+import { ClusterDirectory } from './cluster-directory.js';
 import type { RoutedConnectionMessage } from './connection-router.js';
 import type { SessionDirectory, SessionLocation, SseDelivery } from './session-directory.js';
 
@@ -25,10 +25,15 @@ export function acceptRoutedConnections(server: HttpServer): () => void {
  * is told too, so that it routes their connections to this worker.
  */
 export class PrimaryInformedDirectory implements SessionDirectory {
+  /** Only its claim and release are used: they need no `start()`, and they are what the primary reads. */
+  private readonly primary: ClusterDirectory;
+
   constructor(
     private readonly inner: SessionDirectory,
-    private readonly relayUrl: () => string,
-  ) {}
+    relayUrl: () => string,
+  ) {
+    this.primary = new ClusterDirectory(relayUrl);
+  }
 
   get instanceId() {
     return this.inner.instanceId;
@@ -40,18 +45,14 @@ export class PrimaryInformedDirectory implements SessionDirectory {
     return this.inner.relayOverHttp;
   }
 
-  private tell(message: ClusterMessage) {
-    process.send?.(message);
-  }
-
   claim(sessionId: string, kind: 'sse' | 'http'): void {
     this.inner.claim(sessionId, kind);
-    this.tell({ mcpSse: 'claim', id: sessionId, kind, relayUrl: this.relayUrl() });
+    this.primary.claim(sessionId, kind);
   }
 
   release(sessionId: string): void {
     this.inner.release(sessionId);
-    this.tell({ mcpSse: 'release', id: sessionId });
+    this.primary.release(sessionId);
   }
 
   start = () => this.inner.start();
