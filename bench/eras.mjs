@@ -3,11 +3,11 @@
 // and for a 2026-07-28 request (stateless, SDK v2 entry, a fresh v2 server object per request).
 // Spawns the built CLI (npm run build first), drives it with raw HTTP, loopback only, bounded.
 import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir, cpus, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toolsDir } from './targets.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(ROOT, 'bin/mcp-sse.js');
@@ -19,16 +19,6 @@ const ENVELOPE = {
   'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
   'io.modelcontextprotocol/clientCapabilities': {},
 };
-
-async function toolsDir() {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mcp-sse-bench-'));
-  await mkdir(path.join(dir, 'tools'));
-  await writeFile(
-    path.join(dir, 'tools/echo.ts'),
-    `import { z } from 'zod';\nimport { defineTool } from 'mcp-sse';\nexport default defineTool({ input: { n: z.number() }, handler: ({ n }) => 'echo ' + n });\n`,
-  );
-  return path.join(dir, 'tools');
-}
 
 function startServer(dir) {
   return new Promise((resolve, reject) => {

@@ -8,12 +8,13 @@
 // Server CPU is read from /proc for the server's processes (primary and workers). Loopback only.
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { toolsDir } from './targets.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // MCP_SSE_BIN: another build to compare with (e.g. a checkout of an older commit).
@@ -25,18 +26,14 @@ const LATENCY_SAMPLES = Number(process.env.LATENCY_SAMPLES ?? 300);
 const WARMUP_CALLS = Number(process.env.WARMUP_CALLS ?? 100);
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-async function toolsDir() {
-  const dir = await mkdtemp(path.join(tmpdir(), 'mcp-sse-bench-'));
-  await mkdir(path.join(dir, 'tools'));
+/** The suite's `echo` tool, plus one that names the worker answering. */
+async function scaleToolsDir() {
+  const dir = await toolsDir();
   await writeFile(
-    path.join(dir, 'tools/echo.ts'),
-    `import { z } from 'zod';\nimport { defineTool } from 'mcp-sse';\nexport default defineTool({ input: { n: z.number() }, handler: ({ n }) => 'echo ' + n });\n`,
-  );
-  await writeFile(
-    path.join(dir, 'tools/worker.ts'),
+    path.join(dir, 'worker.ts'),
     `import { defineTool } from 'mcp-sse';\nexport default defineTool({ handler: () => String(process.env.MCP_SSE_WORKER_ID) });\n`,
   );
-  return path.join(dir, 'tools');
+  return dir;
 }
 
 function startServer(dir, args) {
@@ -285,7 +282,7 @@ function startRedis() {
 }
 
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
-const dir = await toolsDir();
+const dir = await scaleToolsDir();
 console.log(`machine: ${cpus().length} × ${cpus()[0].model}; load average before: ${loadavg()[0].toFixed(2)}; ${SESSIONS} sessions × ${CALLS} calls, ${ROUNDS} rounds`);
 
 // Throughput, interleaved: one process and --workers 2 alternate, each round starting fresh servers.
