@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, type ConnectedClient } from '../helpers/clients.js';
 import { connectModern, type ModernClient } from '../helpers/modern-client.js';
+import { ADD_TOOL } from '../helpers/fixtures.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 const MODERN = '2026-07-28';
@@ -17,15 +18,7 @@ let server: ServeHandle;
 
 beforeAll(async () => {
   dir = await tempDir({
-    'tools/add.ts': `
-      import { z } from 'zod';
-      import { defineTool } from 'mcp-sse';
-      export default defineTool({
-        description: 'Add two numbers',
-        input: { a: z.number(), b: z.number() },
-        output: { sum: z.number() },
-        handler: ({ a, b }) => ({ sum: a + b }),
-      });`,
+    'tools/add.ts': ADD_TOOL,
     'tools/forms.ts': `
       import { defineTool, audio, image, resource, resourceLink, text, ToolError } from 'mcp-sse';
       export const media = defineTool({

@@ -3,20 +3,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { freePort } from '../helpers/ports.js';
+import { ADD_TOOL } from '../helpers/fixtures.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 const TOKEN = 'list-call-secret';
 const AUTH = ['--header', `Authorization: Bearer ${TOKEN}`];
 
 const FILES = {
-  'tools/add.ts': `import { z } from 'zod';
-import { defineTool } from 'mcp-sse';
-export default defineTool({
-  description: 'Add two numbers',
-  input: { a: z.number(), b: z.number() },
-  output: { sum: z.number() },
-  handler: ({ a, b }) => ({ sum: a + b }),
-});`,
+  'tools/add.ts': ADD_TOOL,
   'tools/greet.ts': `import { z } from 'zod';
 import { defineTool } from 'mcp-sse';
 export default defineTool({

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
+import { ADD_TOOL } from '../helpers/fixtures.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 let dir: string;
@@ -8,15 +9,7 @@ let server: ServeHandle;
 
 beforeAll(async () => {
   dir = await tempDir({
-    'tools/add.ts': `
-      import { z } from 'zod';
-      import { defineTool } from 'mcp-sse';
-      export default defineTool({
-        description: 'Add two numbers',
-        input: { a: z.number(), b: z.number() },
-        output: { sum: z.number() },
-        handler: ({ a, b }) => ({ sum: a + b }),
-      });`,
+    'tools/add.ts': ADD_TOOL,
   });
   server = await serve(`${dir}/tools`);
 });

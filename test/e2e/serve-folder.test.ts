@@ -3,21 +3,14 @@ import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
+import { ADD_TOOL } from '../helpers/fixtures.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 let dir: string;
 let server: ServeHandle;
 
 const FILES = {
-  'add.ts': `
-    import { z } from 'zod';
-    import { defineTool } from 'mcp-sse';
-    export default defineTool({
-      description: 'Add two numbers',
-      input: { a: z.number(), b: z.number() },
-      output: { sum: z.number() },
-      handler: ({ a, b }) => ({ sum: a + b }),
-    });`,
+  'add.ts': ADD_TOOL,
   'echo.js': `
     import { defineTool } from 'mcp-sse';
     export default defineTool({
