@@ -5,6 +5,7 @@ import { isWatchedPath } from './discover.js';
 import type { DefinitionFolder, ReloadReport } from './definition-folder.js';
 import { stampOf } from './file-stamp.js';
 import type { Registry } from './registry.js';
+import { YoungGenerationTrim } from './young-generation-trim.js';
 
 /** When to look again at what a reload read, for writes whose event chokidar dropped. */
 const RECHECK_MS = 75;
@@ -31,6 +32,7 @@ export class FolderWatcher {
   private closed = false;
   private restarting = false;
   private rootIno?: number;
+  private readonly trim = new YoungGenerationTrim();
   private readonly quietMs: number;
   private readonly maxWaitMs: number;
 
@@ -142,6 +144,7 @@ export class FolderWatcher {
   private afterReload(report: ReloadReport | undefined) {
     this.watchOutsideInputs();
     if (!report || this.closed) return;
+    this.trim.schedule();
     // chokidar drops a `change` that follows the previous one for the same file within 50 ms
     // (an editor writing twice, a file completed right after we read it); a second look at
     // what this reload read catches those writes.
@@ -173,6 +176,7 @@ export class FolderWatcher {
     clearTimeout(this.quietTimer);
     clearTimeout(this.maxTimer);
     for (const timer of this.rechecks) clearTimeout(timer);
+    this.trim.cancel();
     this.parentWatcher?.close();
     await this.watcher?.close();
   }
