@@ -140,7 +140,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
 
   let ready = false;
   let relayUrl = options.relayUrl ?? '';
-  // A `--workers` child: siblings share the port, so relays reach it on a private port of its own.
+  // A `--workers` child: the primary owns the port and hands it connections.
   const inCluster = cluster.isWorker && process.env.MCP_SSE_WORKER_ID !== undefined;
   const redisDirectory = options.redis
     ? // Loaded only when asked for: ioredis is the heaviest import of all, and most servers never use it.
@@ -229,10 +229,13 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   let stopRouting: (() => void) | undefined;
   try {
     if (inCluster) {
-      // The primary owns the public port and hands connections over; relays from siblings come to a private one.
+      // The primary owns the public port and hands connections over. Without Redis, siblings relay
+      // to each other on a private port. With it, other machines relay here too, so what Redis is
+      // told is the public address (or --relay-url), whose primary routes a relayed connection by
+      // its session like any other.
       port = Number(process.env.MCP_SSE_ROUTED_PORT);
       const privatePort = await listen(httpServer, 0, '127.0.0.1', { exclusive: true });
-      relayUrl = `http://127.0.0.1:${privatePort}`;
+      if (!redisDirectory) relayUrl = `http://127.0.0.1:${privatePort}`;
       stopRouting = acceptRoutedConnections(httpServer);
     } else {
       port = await listen(httpServer, options.port ?? DEFAULTS.port, host);

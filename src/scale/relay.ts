@@ -5,8 +5,24 @@ import type { SessionDirectory, SessionLocation } from './session-directory.js';
 /** Marks a relayed request so the holder never relays it again (no loops between instances). */
 export const RELAYED_HEADER = 'x-mcp-sse-relayed';
 
-// Relays between instances reuse connections: a new TCP handshake per message would cost more than the relay.
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+/**
+ * Relays reuse connections: a new TCP handshake per message would cost more than the relay. One
+ * pool per holder, not per address: behind `--workers` every worker of a machine shares one
+ * public address, and its primary pins each connection to the worker its first request was for,
+ * so a connection must only ever carry that worker's sessions.
+ */
+const agents = new Map<string, Agent>();
+
+function agentFor(instanceId: string): Agent {
+  let agent = agents.get(instanceId);
+  if (!agent) agents.set(instanceId, (agent = new Agent({ keepAlive: true, maxSockets: 256 })));
+  return agent;
+}
+
+function dropAgent(instanceId: string) {
+  agents.get(instanceId)?.destroy();
+  agents.delete(instanceId);
+}
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length', 'host']);
 
@@ -32,7 +48,7 @@ export function forwardToHolder(
     if (payload) headers['content-length'] = String(payload.length);
     // Under an express router `req.url` has lost the base path; `originalUrl` keeps it.
     const target = new URL((req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? '/', location.relayUrl);
-    const upstream = request(target, { method: req.method, headers, agent }, (reply) => {
+    const upstream = request(target, { method: req.method, headers, agent: agentFor(location.instanceId) }, (reply) => {
       if (reply.statusCode === 404) void directory.forget(sessionId);
       res.writeHead(reply.statusCode ?? 502, reply.headers);
       res.flushHeaders();
@@ -44,6 +60,7 @@ export function forwardToHolder(
     res.on('close', () => upstream.destroy());
     upstream.on('error', async () => {
       // The holder vanished between lookup and relay: its sessions are gone for good.
+      dropAgent(location.instanceId);
       await directory.forget(sessionId);
       sendRpcError(res, 404, -32001, 'Session not found: its server instance is gone; send a new initialize request');
       resolve();

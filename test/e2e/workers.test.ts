@@ -1,11 +1,12 @@
 import http from 'node:http';
+import { Redis } from 'ioredis';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
 import { connectModern } from '../helpers/modern-client.js';
 import { openRawSse, rawRequest, rpcAnswer, type RawSse } from '../helpers/raw-http.js';
-import { startRedis, type RedisHandle } from '../helpers/redis.js';
+import { freePort, startRedis, type RedisHandle } from '../helpers/redis.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 let dir: string;
@@ -242,20 +243,77 @@ describe('serve --workers 2 (node:cluster, no Redis)', () => {
 describe('serve --workers 2 --redis', () => {
   let redis: RedisHandle;
   let routed: ServeHandle;
+  let other: ServeHandle;
+  let routedPort: number;
+
+  const untilBothWorkers = async (base: string) => {
+    const seen = new Set<number>();
+    while (seen.size < 2) seen.add(await healthzWorker(new http.Agent(), base));
+  };
 
   beforeAll(async () => {
     redis = await startRedis();
-    routed = await serve(`${dir}/tools`, ['--workers', '2', '--redis', redis.url]);
-    const seen = new Set<number>();
-    while (seen.size < 2) seen.add(await healthzWorker(new http.Agent(), routed.url));
+    routedPort = await freePort();
+    // Two "machines" on one Redis, each with two workers; the first names the address others
+    // reach it by (its path is never used: a relay keeps the client's own path).
+    [routed, other] = await Promise.all([
+      serve(`${dir}/tools`, ['--workers', '2', '--redis', redis.url, '--port', String(routedPort), '--relay-url', `http://127.0.0.1:${routedPort}/announced`]),
+      serve(`${dir}/tools`, ['--workers', '2', '--redis', redis.url]),
+    ]);
+    await Promise.all([untilBothWorkers(routed.url), untilBothWorkers(other.url)]);
   });
 
   afterAll(async () => {
-    await routed?.stop();
+    await Promise.all([routed?.stop(), other?.stop()]);
     await redis?.stop();
   });
 
   it('tells the primary where sessions live, so fresh connections reach their holder too', async () => {
     await expectFreshConnectionsReachHolders(routed.url);
+  });
+
+  it('announces its public address or --relay-url in Redis, never a worker\'s private port', async () => {
+    const commands = new Redis(redis.url);
+    try {
+      const keys = await commands.keys('mcp-sse:instance:*');
+      const urls = (await commands.mget(...keys)).sort();
+      expect(urls).toHaveLength(4);
+      expect(urls.filter((u) => u === `http://127.0.0.1:${routedPort}/announced`)).toHaveLength(2);
+      expect(urls.filter((u) => u === `http://127.0.0.1:${other.port}`)).toHaveLength(2);
+    } finally {
+      commands.disconnect();
+    }
+  });
+
+  it("continues both workers' Streamable HTTP sessions through another machine's workers", async () => {
+    const sessions: Array<{ headers: Record<string, string>; holder: number }> = [];
+    const holders = new Set<number>();
+    for (let k = 0; k < 20 && (holders.size < 2 || sessions.length < 4); k++) {
+      const agent = new http.Agent();
+      const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } };
+      const init = await postRpc(routed.mcpUrl, agent, { jsonrpc: '2.0', id: 1, method: 'initialize', params });
+      const headers = { 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-06-18' };
+      await postRpc(routed.mcpUrl, agent, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
+      const answer = rpcAnswer(await postRpc(routed.mcpUrl, agent, { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'worker', arguments: {} } }, headers));
+      const holder = workerOf(answer.result as object);
+      holders.add(holder);
+      sessions.push({ headers, holder });
+      agent.destroy();
+    }
+    expect(holders.size).toBe(2);
+    // Interleaved, over one keep-alive connection to the other machine: its workers relay each
+    // call to this machine's primary, which must get every one to the worker holding the session.
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    for (let round = 0; round < 3; round++) {
+      for (const [k, { headers, holder }] of sessions.entries()) {
+        const id = 100 + round * 100 + k;
+        const res = await postRpc(other.mcpUrl, agent, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'worker', arguments: {} } }, headers);
+        expect(res.status).toBe(200);
+        const answer = rpcAnswer(res);
+        expect(answer.id).toBe(id);
+        expect(workerOf(answer.result as object)).toBe(holder);
+      }
+    }
+    agent.destroy();
   });
 });
