@@ -57,7 +57,9 @@ describe('SIGTERM', () => {
     server.child.kill('SIGTERM');
     await server.waitFor(/SIGTERM: closing 3 session\(s\)/, { from });
     // The listening socket is closed at once: a new connection is refused while the calls still run.
-    await expect(rawRequest(`${server.url}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+    // (Reset instead when it reaches the kernel's backlog in the instant before the socket's fd is
+    // released, which a loaded machine can stretch to where this line runs.)
+    await expect(rawRequest(`${server.url}/healthz`)).rejects.toThrow(/ECONNREFUSED|ECONNRESET/);
 
     const results = await Promise.all(calls);
     for (const result of results) expect(result.content).toEqual([{ type: 'text', text: 'finished' }]);
