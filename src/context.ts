@@ -1,8 +1,11 @@
 import type {
+  ClientCapabilities,
   CreateMessageRequest,
   CreateMessageResult,
   ElicitRequest,
   ElicitResult,
+  Implementation,
+  ListRootsResult,
   LoggingLevel,
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -19,6 +22,14 @@ export interface AuthIdentity {
 
 type LogFn = (message: string, data?: unknown) => Promise<void>;
 
+export interface ClientRequestOptions {
+  /**
+   * The request's name in a 2026-07-28 `input_required` result (its `inputRequests` key, under
+   * which the client answers); generated when omitted. Under 2025 revisions it is the JSON-RPC id.
+   */
+  key?: string;
+}
+
 export interface Context {
   /** Aborted on cancel, timeout, or client disconnect. */
   signal: AbortSignal;
@@ -30,9 +41,13 @@ export interface Context {
   progress(done: number, total?: number, message?: string): Promise<void>;
   log: Record<LoggingLevel, LogFn>;
   /** `sampling/createMessage` to the client. */
-  sample(params: CreateMessageRequest['params']): Promise<CreateMessageResult>;
+  sample(params: CreateMessageRequest['params'], options?: ClientRequestOptions): Promise<CreateMessageResult>;
   /** `elicitation/create`; `requestedSchema` may be a zod shape or a JSON Schema. */
-  elicit(params: Omit<ElicitRequest['params'], 'requestedSchema'> & { requestedSchema?: unknown }): Promise<ElicitResult>;
+  elicit(params: Omit<ElicitRequest['params'], 'requestedSchema'> & { requestedSchema?: unknown }, options?: ClientRequestOptions): Promise<ElicitResult>;
+  /** `roots/list`: the folders and files the client exposes to this server. */
+  roots(options?: ClientRequestOptions): Promise<ListRootsResult>;
+  /** The client as it introduced itself: what it can be asked (sampling, elicitation, roots), its name. */
+  client: { capabilities: ClientCapabilities; info?: Implementation };
   /** `notifications/resources/updated` to every session subscribed to `uri`. */
   notifyResourceUpdated(uri: string): void;
   auth?: AuthIdentity;
@@ -55,7 +70,7 @@ export interface ContextInput {
   notifyResourceUpdated(uri: string): void;
 }
 
-function requireCapability(session: Session, capability: 'sampling' | 'elicitation', call: string, mode?: 'form' | 'url'): void {
+function requireCapability(session: Session, capability: 'sampling' | 'elicitation' | 'roots', call: string, mode?: 'form' | 'url'): void {
   const declared = session.clientCapabilities[capability] as { form?: object; url?: object } | undefined;
   let supported = Boolean(declared);
   // Elicitation modes arrived in 2025-11-25; an empty `elicitation: {}` means form mode only.
@@ -110,14 +125,22 @@ export function createContext(input: ContextInput): Context {
     get log() {
       return (log ??= makeLog());
     },
-    async sample(params) {
+    async sample(params, options) {
       requireCapability(session, 'sampling', 'sample');
       return (await session.requestClient('sampling/createMessage', params as Record<string, unknown>, {
         relatedRequestId: requestId,
         signal: abort.signal,
+        key: options?.key,
       })) as CreateMessageResult;
     },
-    async elicit(params) {
+    async roots(options) {
+      requireCapability(session, 'roots', 'roots');
+      return (await session.requestClient('roots/list', {}, { relatedRequestId: requestId, signal: abort.signal, key: options?.key })) as ListRootsResult;
+    },
+    get client() {
+      return { capabilities: session.declaredCapabilities ?? session.clientCapabilities, ...(session.clientInfo && { info: session.clientInfo }) };
+    },
+    async elicit(params, options) {
       const mode = (params as { mode?: string }).mode === 'url' ? 'url' : 'form';
       requireCapability(session, 'elicitation', 'elicit', mode);
       let request: Record<string, unknown> = params;
@@ -129,7 +152,7 @@ export function createContext(input: ContextInput): Context {
       return (await session.requestClient(
         'elicitation/create',
         request,
-        { relatedRequestId: requestId, signal: abort.signal },
+        { relatedRequestId: requestId, signal: abort.signal, key: options?.key },
       )) as ElicitResult;
     },
     notifyResourceUpdated: input.notifyResourceUpdated,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { definitionKind, type DefinitionKind } from './define.js';
+import { paramHeadersOf, type ParamHeader } from './param-headers.js';
 import { compileSchema, isSchemaSpec, type CompiledSchema } from './schema.js';
 
 /** A definition checked and compiled once, ready for every session to serve. */
@@ -12,6 +13,8 @@ export interface LoadedTool {
   file: string;
   input: CompiledSchema;
   output?: CompiledSchema;
+  /** Arguments 2026-07-28 clients also send as `Mcp-Param-*` headers, which must agree with them. */
+  paramHeaders: ParamHeader[];
   timeoutMs: number;
   scopes: string[];
   entry: Tool;
@@ -192,6 +195,7 @@ function compileTool(def: any, name: string, file: string): LoadedTool {
     file,
     input,
     output,
+    paramHeaders: paramHeadersOf(input.jsonSchema),
     timeoutMs: def.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
     scopes: def.scopes ?? [],
     entry,

@@ -176,6 +176,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     maxHeld: options.maxSessions ?? DEFAULTS.maxSessions,
     directory,
     onError,
+    paramHeaders: (tool) => registry.tools.get(tool)?.paramHeaders,
   });
   registry.on('change', (changes) => modern.listChanged(changes));
   const stopModernUpdates = onResourceUpdate((uri) => modern.resourceUpdated(uri));

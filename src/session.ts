@@ -48,6 +48,8 @@ export class Session {
   initialized = false;
   protocolVersion?: string;
   clientCapabilities: ClientCapabilities = {};
+  /** What the client itself declared, when `clientCapabilities` says more (a 2026 call defers the check). */
+  declaredCapabilities?: ClientCapabilities;
   clientInfo?: Implementation;
   logLevel?: LoggingLevel;
   auth?: AuthInfo;
@@ -205,11 +207,16 @@ export class Session {
   requestClient(
     method: string,
     params: Record<string, unknown>,
-    options: { relatedRequestId?: RequestId; signal?: AbortSignal; timeoutMs?: number } = {},
+    options: { relatedRequestId?: RequestId; signal?: AbortSignal; timeoutMs?: number; key?: string } = {},
   ): Promise<unknown> {
     if (this.closed) return Promise.reject(new Error('the session is closed'));
-    const id = `s${++this.nextRequestId}`;
     this.pending ??= new Map();
+    // A key names the request in a 2026-07-28 `inputRequests` map, and is its id on the wire otherwise.
+    if (options.key !== undefined && this.pending.has(options.key)) {
+      return Promise.reject(new Error(`an input request named "${options.key}" is already waiting for the client`));
+    }
+    let id = options.key ?? `s${++this.nextRequestId}`;
+    while (options.key === undefined && this.pending.has(id)) id = `s${++this.nextRequestId}`;
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         clearTimeout(timer);

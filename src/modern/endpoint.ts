@@ -16,6 +16,7 @@ import {
 } from '@modelcontextprotocol/server';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { SERVER_CAPABILITIES, type ServerInfo } from '../mcp-methods.js';
+import { checkParamHeaders, type ParamHeader } from '../param-headers.js';
 import type { ListChanges } from '../registry.js';
 import { RpcError, type MethodTable } from '../rpc.js';
 import { forwardToHolder, RELAYED_HEADER } from '../scale/relay.js';
@@ -40,6 +41,8 @@ export interface ModernEndpointOptions {
   parkTimeoutMs?: number;
   /** Scale-out: a retry that lands on another instance is relayed to the one holding its call. */
   directory?: SessionDirectory;
+  /** The `x-mcp-header` declarations of a served tool, undefined for a tool not served. */
+  paramHeaders(tool: string): ParamHeader[] | undefined;
 }
 
 export interface ModernEndpoint {
@@ -66,6 +69,8 @@ const SERVED_METHODS = [
 /** Methods whose 2026 result may be `input_required`: ctx.sample/ctx.elicit work in them. */
 const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
 const PARK_TIMEOUT_MS = 5 * 60_000;
+/** The revision's error for headers that disagree with the body. */
+const HEADER_MISMATCH = -32020;
 /** Lists that change only when files do: cacheable for a while when nothing watches the folder. */
 const STATIC_LIST_TTL_MS = 5 * 60_000;
 
@@ -136,20 +141,20 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     const state = ctx.mcpReq.requestState();
     const sink: ExchangeSink = { notify: (n) => ctx.mcpReq.notify(n as never), signal: ctx.mcpReq.signal };
     let call: ModernCall;
-    let token: string;
     let pending: Promise<CallOutcome>;
     if (typeof state === 'string') {
       const resumed = held.take(state, method, identityFrom(ctx).auth);
       if (!resumed) throw new ProtocolError(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
       call = resumed;
-      token = state;
       call.answer(ctx.mcpReq.inputResponses);
       pending = call.serve(sink);
     } else {
       call = new ModernCall(identityFrom(ctx), host);
-      token = randomUUID();
+      call.preanswer(ctx.mcpReq.inputResponses);
       pending = call.start(sink, handler, ctx.mcpReq.id, request.params ?? {});
     }
+    // A fresh token for every round: a state the client already used can never resume the call again.
+    const token = randomUUID();
     let outcome: CallOutcome;
     try {
       outcome = await pending;
@@ -211,8 +216,34 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     return location ? { location, directory, key: heldKey(state) } : undefined;
   }
 
+  /**
+   * A tools/call whose `Mcp-Param-*` headers disagree with its arguments: refused with HTTP 400
+   * and HeaderMismatch (-32020) before anything runs, as the revision requires.
+   */
+  function paramHeaderMismatch(req: IncomingMessage, res: ServerResponse, body: unknown): boolean {
+    const message = body as { id?: unknown; method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null;
+    if (message?.method !== 'tools/call' || typeof message.params?.name !== 'string') return false;
+    const declared = options.paramHeaders(message.params.name);
+    if (!declared?.length) return false;
+    const mismatch = checkParamHeaders(declared, message.params.arguments, (name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    });
+    if (!mismatch) return false;
+    res.writeHead(400, { 'Content-Type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: message.id ?? null,
+        error: { code: HEADER_MISMATCH, message: `Bad Request: the request headers and body disagree: ${mismatch.message}`, data: { mismatch: { header: mismatch.header } } },
+      }),
+    );
+    return true;
+  }
+
   return {
     async serve(req, res, body) {
+      if (paramHeaderMismatch(req, res, body)) return;
       const holder = await holderOf(req, body);
       if (holder) return forwardToHolder(holder.location, holder.directory, holder.key, req, res, body);
       return serveNode(req, res, body);

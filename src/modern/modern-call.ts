@@ -66,6 +66,7 @@ export class ModernCall {
   sink?: ExchangeSink;
   private readonly outstanding = new Map<string, { method: string; params?: Record<string, unknown> }>();
   private readonly asked = new Set<string>();
+  private readonly prepared = new Map<string, unknown>();
   private settled?: Promise<CallOutcome>;
   private wake?: () => void;
   private detach?: () => void;
@@ -80,6 +81,7 @@ export class ModernCall {
     // Whether the client may be asked is decided when the call asks (see `missingCapabilities`): the
     // revision answers an undeclared capability with -32021, not with an error inside the tool.
     this.session.clientCapabilities = { sampling: {}, elicitation: { form: {}, url: {} }, roots: {} };
+    this.session.declaredCapabilities = identity.clientCapabilities;
     this.session.clientInfo = identity.clientInfo;
     this.session.logLevel = identity.logLevel;
     this.session.auth = identity.auth;
@@ -99,7 +101,22 @@ export class ModernCall {
     this.settled.catch(() => undefined).finally(() => this.session.inflight.delete(id));
   }
 
+  /**
+   * Answers a first request brought along (`inputResponses` without a `requestState`: a client
+   * that knows what the call will ask): a request made under one of their keys gets it at once.
+   */
+  preanswer(responses: Record<string, unknown> | undefined): void {
+    for (const [key, result] of Object.entries(responses ?? {})) this.prepared.set(key, result);
+  }
+
   requestedInput(key: string, method: string, params?: Record<string, unknown>): void {
+    if (this.prepared.has(key)) {
+      const result = this.prepared.get(key) as Record<string, unknown>;
+      this.prepared.delete(key);
+      // After `send` returns: the session registers the request before it sends it.
+      queueMicrotask(() => this.session.receive({ jsonrpc: '2.0', id: key, result }));
+      return;
+    }
     this.outstanding.set(key, { method, ...(params && { params }) });
     // Requests made in the same turn (Promise.all of two elicitations) go back together.
     setImmediate(() => this.wake?.());
@@ -152,6 +169,7 @@ export class ModernCall {
     const missing: Record<string, unknown> = {};
     for (const { method, params } of Object.values(requests)) {
       if (method === 'sampling/createMessage' && !declared.sampling) missing.sampling = {};
+      if (method === 'roots/list' && !declared.roots) missing.roots = {};
       if (method === 'elicitation/create') {
         const mode = params?.mode === 'url' ? 'url' : 'form';
         // A bare `elicitation: {}` means form mode, as before modes existed.

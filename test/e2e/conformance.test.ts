@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -8,6 +8,10 @@ import { removeDir } from '../helpers/temp.js';
 
 // The official suite, pinned, run from the npm registry under Node 24 (it crashes on Node 20).
 export const CONFORMANCE_VERSION = '0.1.16';
+/** The newest prerelease, the only suite with 2026-07-28 scenarios so far. */
+export const PRERELEASE_VERSION = '0.2.0-alpha.12';
+/** Its scenarios for 2026-07-28 that count (tasks-* is an extension it runs but does not score). */
+const SCORED_2026_SCENARIOS = 37;
 /** Active server scenarios in the pinned version; a drop means scenarios silently stopped running. */
 const ACTIVE_SCENARIOS = 30;
 const SUITE_TIMEOUT_MS = 300_000;
@@ -31,11 +35,11 @@ afterAll(async () => {
   if (outDir) await removeDir(outDir);
 });
 
-function runSuite(args: string[]): Promise<{ code: number | null; output: string }> {
+function runSuite(args: string[], version = CONFORMANCE_VERSION): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(
       'npx',
-      ['-y', '-p', 'node@24', '-p', `@modelcontextprotocol/conformance@${CONFORMANCE_VERSION}`, '--', 'conformance', ...args],
+      ['-y', '-p', 'node@24', '-p', `@modelcontextprotocol/conformance@${version}`, '--', 'conformance', ...args],
       { cwd: outDir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } },
     );
     let output = '';
@@ -92,6 +96,27 @@ it(
     const results = await readResults(dir).catch(() => new Map<string, Check[]>());
     expect([...results.keys()], run.output).toEqual(['json-schema-2020-12']);
     expect(problems(results), 'checks that did not pass').toEqual([]);
+  },
+  SUITE_TIMEOUT_MS,
+);
+
+it(
+  `passes every scored 2026-07-28 scenario of the prerelease suite ${PRERELEASE_VERSION}, and its pending header scenarios`,
+  async () => {
+    // A copy, watched: server-stateless changes the lists through tools that write definition files.
+    const folder = path.join(outDir, 'everything');
+    await cp(path.join(ROOT, 'examples/everything'), folder, { recursive: true });
+    const watched = await serve(folder);
+    const dir = path.join(outDir, 'modern');
+    const run = await runSuite(['server', '--url', watched.mcpUrl, '--requirements', '2026-07-28', '-o', dir], PRERELEASE_VERSION).finally(() => watched.stop());
+    const results = await readResults(dir).catch(() => new Map<string, Check[]>());
+    // mcp-sse has no tasks (an extension the suite runs and does not score).
+    const counted = new Map([...results].filter(([scenario]) => !scenario.startsWith('tasks-')));
+    expect(counted.size, `scenarios that produced results:\n${run.output}`).toBeGreaterThanOrEqual(SCORED_2026_SCENARIOS);
+    for (const pending of ['http-header-validation', 'http-custom-header-server-validation', 'json-schema-2020-12']) {
+      expect(counted.has(pending), pending).toBe(true);
+    }
+    expect(problems(counted), 'checks that did not pass').toEqual([]);
   },
   SUITE_TIMEOUT_MS,
 );

@@ -44,3 +44,17 @@ export const withImage = definePrompt({
     ],
   }),
 });
+
+// The conformance suite's 2026-07-28 `input-required-result-non-tool-request` fixture: prompts
+// can ask the client for input too.
+export const needsContext = definePrompt({
+  name: 'test_input_required_result_prompt',
+  description: 'Asks the user what context to use, then builds the prompt with it',
+  async get(_args, ctx) {
+    const answer = await ctx.elicit(
+      { message: 'What context should the prompt use?', requestedSchema: { context: z.string() } },
+      { key: 'user_context' },
+    );
+    return `Use this context: ${String(answer.content?.context)}`;
+  },
+});
