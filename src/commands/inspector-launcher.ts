@@ -4,9 +4,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Endpoint } from './endpoint.js';
 
 export const INSPECTOR_PACKAGE = '@modelcontextprotocol/inspector@2.12.0';
+const GUARD = fileURLToPath(new URL('./inspector-guard.js', import.meta.url));
 /** The Inspector's `engines.node`. */
 const INSPECTOR_NODE = [22, 19] as const;
 
@@ -59,12 +61,15 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   const entry = { type: endpoint.transport === 'sse' ? 'sse' : 'streamable-http', url: endpoint.url, ...(options.headers && Object.keys(options.headers).length ? { headers: options.headers } : {}) };
   writeFileSync(catalog, JSON.stringify({ mcpServers: { 'deep-link': entry } }, null, 2));
 
-  // Its own process group, so stopping reaches npx, the fetched node and the Inspector alike.
-  const child = spawn('npx', [...inspectorNpxArgs(), '--web', '--catalog', catalog], {
+  // Its own process group, so stopping reaches npx, the fetched node and the Inspector alike; the
+  // guard leading it ends the group if this process dies without stopping it (SIGKILL).
+  const child = spawn(process.execPath, [GUARD, 'npx', ...inspectorNpxArgs(), '--web', '--catalog', catalog], {
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, MCP_INSPECTOR_API_TOKEN: token, MCP_AUTO_OPEN_ENABLED: 'false', CLIENT_PORT: String(port) },
   });
+  // Never written: it only has to stay open while this process lives, without keeping it alive.
+  (child.stdin as unknown as { unref(): void }).unref();
   let output = '';
   const onData = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000);
@@ -83,6 +88,7 @@ export async function startInspector(options: InspectorOptions): Promise<Running
   let done = false;
   void exited.then(() => {
     done = true;
+    child.stdin!.destroy();
     process.removeListener('exit', killGroupNow);
     rmSync(dir, { recursive: true, force: true });
   });

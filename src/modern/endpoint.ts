@@ -66,7 +66,7 @@ const SERVED_METHODS = [
   'prompts/get',
   'completion/complete',
 ] as const;
-/** Methods whose 2026 result may be `input_required`: ctx.sample/ctx.elicit work in them. */
+/** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
 const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
 const PARK_TIMEOUT_MS = 5 * 60_000;
 /** The revision's error for headers that disagree with the body. */

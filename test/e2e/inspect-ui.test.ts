@@ -86,6 +86,20 @@ describe('MCP Inspector web UI', () => {
     await expectInspectorGone();
   }, 300_000);
 
+  it('serve --inspect killed with SIGKILL: the Inspector goes with it', async () => {
+    const project = await tempDir();
+    const server = await serve(`${ROOT}/examples/basic`, ['--inspect'], { cwd: project, env });
+    try {
+      await server.waitFor(LINK, { timeoutMs: STARTUP_MS });
+      expect(await portFree(6274)).toBe(false);
+      await server.stop('SIGKILL');
+    } finally {
+      await server.stop('SIGKILL');
+      await removeDir(project);
+    }
+    await expectInspectorGone();
+  }, 300_000);
+
   it('inspect, run where serve runs: finds the server, --transport http goes to /mcp, --auth-token reaches it', async () => {
     const project = await tempDir();
     const token = 'inspect-ui-secret';
