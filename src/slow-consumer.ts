@@ -11,9 +11,8 @@ export interface StuckLimits {
  * Cuts a response whose client stopped reading: once more than `maxBytes` wait in its buffer when
  * more is written, or
  * the socket has not drained for `stallMs`. A stuck client then costs its session, never the
- * process's memory. For responses written by code we do not own: the SDK's Streamable HTTP
- * transport writes through a web stream that waits for 'drain', so its backlog piles up where
- * only the stall is visible. Our SSE transport checks its buffer in `send`.
+ * process's memory. Wrapped around the Streamable HTTP responses, whose writes come from the
+ * transport, the 2026 relay and keepalives alike. Our SSE transport checks its buffer in `send`.
  */
 export function capBuffered(res: ServerResponse, limits: StuckLimits, onStuck: () => void): void {
   let stall: NodeJS.Timeout | undefined;

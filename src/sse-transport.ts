@@ -15,7 +15,7 @@ export const SSE_HEADERS = {
  * One interval per keepalive period for all streams, instead of a timer per session: with ten
  * thousand idle sessions the difference is measurable in memory.
  */
-class KeepaliveTicker {
+export class KeepaliveTicker {
   private readonly streams = new Set<ServerResponse>();
   private timer?: NodeJS.Timeout;
   constructor(private readonly ms: number) {}
@@ -38,10 +38,15 @@ class KeepaliveTicker {
 }
 
 const tickers = new Map<number, KeepaliveTicker>();
-function tickerFor(ms: number): KeepaliveTicker {
+export function tickerFor(ms: number): KeepaliveTicker {
   let ticker = tickers.get(ms);
   if (!ticker) tickers.set(ms, (ticker = new KeepaliveTicker(ms)));
   return ticker;
+}
+
+/** One JSON-RPC message as an SSE event, as both transports frame it. */
+export function messageEvent(message: JSONRPCMessage): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
 
 export interface SseTransportOptions {
@@ -98,7 +103,7 @@ export class SseServerTransport implements Transport {
     // Resolves once the event left for the socket (or the stream died), so that callers can order
     // what follows after it.
     const written = new Promise<void>((resolve) => {
-      this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`, () => resolve());
+      this.res.write(messageEvent(message), () => resolve());
     });
     // A client that stopped reading must cost us a session, never the process's memory.
     if (backlog > this.options.maxBufferedBytes) {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
 import type { ModernEndpoint } from './modern/endpoint.js';
@@ -9,6 +8,7 @@ import { forwardToHolder, RELAYED_HEADER } from './scale/relay.js';
 import type { SessionDirectory } from './scale/session-directory.js';
 import type { SessionHub } from './session-hub.js';
 import { capBuffered } from './slow-consumer.js';
+import { StreamableServerTransport } from './streamable-transport.js';
 import { AbortReason, type Session } from './session.js';
 
 export interface StreamableRouteOptions {
@@ -41,9 +41,9 @@ function requestIds(body: unknown): RequestId[] {
 }
 
 /**
- * `/mcp`: Streamable HTTP with stateful sessions. The SDK's transport does the wire protocol
- * (it is the reference implementation the conformance suite checks); we own sessions, limits,
- * body parsing, and aborting calls whose client went away.
+ * `/mcp`: Streamable HTTP with stateful sessions. The wire protocol is `streamable-transport.ts`;
+ * here are sessions, limits, body parsing, relays, the 2026 era, and aborting calls whose client
+ * went away.
  */
 export function createStreamableRoutes(options: StreamableRouteOptions) {
   const { hub } = options;
@@ -112,7 +112,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       });
     }
     dropWhenStuck(res, session);
-    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res, body);
+    await (session.transport as StreamableServerTransport).handleRequest(req, res, body);
   }
 
   function dropWhenStuck(res: ServerResponse, session: Session) {
@@ -129,10 +129,10 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
     }
     const id = randomUUID();
     let session: Session | undefined;
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => id,
-      keepAliveMs: options.keepaliveMs,
-      onsessioninitialized: () => hub.register(session!),
+    const transport = new StreamableServerTransport({
+      sessionId: id,
+      keepaliveMs: options.keepaliveMs,
+      onInitialized: () => hub.register(session!),
     });
     session = hub.create(id, 'http', transport);
     await transport.handleRequest(req, res, body);
@@ -150,14 +150,14 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       session.lastActivity = Date.now();
     });
     dropWhenStuck(res, session);
-    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+    await (session.transport as StreamableServerTransport).handleRequest(req, res);
   }
 
   async function remove(req: IncomingMessage, res: ServerResponse) {
     const session = await sessionFor(req, res);
     if (!session) return;
     if (options.admit && !options.admit(req, res, undefined, session)) return;
-    await (session.transport as StreamableHTTPServerTransport).handleRequest(req, res);
+    await (session.transport as StreamableServerTransport).handleRequest(req, res);
   }
 
   return { post, stream, remove };

@@ -254,6 +254,8 @@ describe('slow consumers', () => {
     const from = server.output().length;
     // Post the call and never read its response stream.
     const req = http.request(server.mcpUrl, { method: 'POST', headers, agent: false }, (res) => res.pause());
+    // Dropped, this client sees its connection reset.
+    req.on('error', () => undefined);
     req.end(call(1, 'chatty', { count: 200, bytes: 200_000 }));
     await server.waitFor(new RegExp(`session ${sessionId} stopped reading; dropped it`), { from });
     await waitForHealth(server.url, (h) => h.sessions.http === before);
