@@ -2,10 +2,9 @@ import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
-import { connectModern } from '../helpers/modern-client.js';
+import { connectModern, MODERN, modernEnvelope } from '../helpers/modern-client.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
-const MODERN = '2026-07-28';
 const CAPABILITIES = { sampling: {}, elicitation: { form: {} }, roots: {} };
 const ROOTS = { roots: [{ uri: 'file:///work/project', name: 'project' }] };
 
@@ -93,11 +92,7 @@ describe.each(TRANSPORTS)('2025 clients over %s', (transport) => {
 
 /** A raw 2026-07-28 tools/call. */
 async function modernCall(name: string, extra: Record<string, unknown> = {}, capabilities: Record<string, unknown> = CAPABILITIES) {
-  const envelope = {
-    'io.modelcontextprotocol/protocolVersion': MODERN,
-    'io.modelcontextprotocol/clientInfo': { name: 'raw-2026', version: '1' },
-    'io.modelcontextprotocol/clientCapabilities': capabilities,
-  };
+  const envelope = modernEnvelope(capabilities, 'raw-2026');
   const response = await fetch(server.mcpUrl, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': MODERN, 'Mcp-Method': 'tools/call', 'Mcp-Name': name },

@@ -2,16 +2,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, type ConnectedClient } from '../helpers/clients.js';
-import { connectModern, type ModernClient } from '../helpers/modern-client.js';
+import { connectModern, MODERN, modernEnvelope, type ModernClient } from '../helpers/modern-client.js';
 import { ADD_TOOL } from '../helpers/fixtures.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
-const MODERN = '2026-07-28';
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': MODERN,
-  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
+const ENVELOPE = modernEnvelope();
 
 let dir: string;
 let server: ServeHandle;

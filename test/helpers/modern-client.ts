@@ -4,6 +4,17 @@ import { recordNotifications, type NotificationRecorder } from './clients.js';
 
 export type Negotiation = 'pin' | 'auto';
 
+export const MODERN = '2026-07-28';
+
+/** The `_meta` envelope a raw 2026-07-28 request carries. */
+export function modernEnvelope(capabilities: Record<string, unknown> = {}, clientName = 'raw') {
+  return {
+    'io.modelcontextprotocol/protocolVersion': MODERN,
+    'io.modelcontextprotocol/clientInfo': { name: clientName, version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': capabilities,
+  };
+}
+
 export interface ModernClient {
   client: Client;
   notifications: Notification[];
