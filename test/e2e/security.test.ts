@@ -224,4 +224,24 @@ describe('startup warnings', () => {
   it('prints no exposure warning on a loopback bind', () => {
     expect(plain.output()).not.toMatch(/without --auth-token/);
   });
+
+  // Bound to every interface, but talked to only over loopback.
+  it('warns about a bind to every interface without a token, serves it, and is quiet with one', async () => {
+    const open = await serve(`${dir}/tools`, ['--host', '0.0.0.0', '--no-watch']);
+    try {
+      await open.waitFor(/listening on 0\.0\.0\.0 without --auth-token: anyone who can reach this port can call your tools/);
+      const c = await connect(`http://127.0.0.1:${open.port}`, 'http');
+      expect((await c.client.callTool({ name: 'echo', arguments: { text: 'hi' } })).content).toEqual([{ type: 'text', text: 'hi' }]);
+      await c.close();
+    } finally {
+      await open.stop();
+    }
+    const guarded = await serve(`${dir}/tools`, ['--host', '0.0.0.0', '--no-watch', '--auth-token', 'a-long-secret-token']);
+    try {
+      expect(guarded.output()).not.toMatch(/without --auth-token/);
+      expect((await rawRequest(`http://127.0.0.1:${guarded.port}/mcp`, { method: 'POST', headers: JSON_HEADERS, body: INIT })).status).toBe(401);
+    } finally {
+      await guarded.stop();
+    }
+  });
 });
