@@ -36,6 +36,7 @@ const configShape = z.strictObject({
   maxBufferedBytes: count(1),
   shutdownTimeoutMs: count(0),
   writeTimeoutMs: count(1),
+  resumeWindowMs: count(0),
   oauth: z.strictObject({
     issuer: z.url(),
     audiences: strings.optional(),

@@ -50,6 +50,12 @@ export interface Context {
   client: { capabilities: ClientCapabilities; info?: Implementation };
   /** `notifications/resources/updated` to every session subscribed to `uri`. */
   notifyResourceUpdated(uri: string): void;
+  /**
+   * Ends the HTTP response carrying this call while it goes on; the client reconnects for the
+   * rest (Streamable HTTP with 2025-11-25 clients, SEP-1699): for long calls behind proxies that
+   * cut long responses. False, and nothing happens, where that is not possible.
+   */
+  closeStream(): boolean;
   auth?: AuthIdentity;
 }
 
@@ -156,6 +162,7 @@ export function createContext(input: ContextInput): Context {
       )) as ElicitResult;
     },
     notifyResourceUpdated: input.notifyResourceUpdated,
+    closeStream: () => session.closeRequestStream(requestId),
     ...(auth && {
       auth: {
         subject: (auth.extra?.subject as string | undefined) ?? undefined,

@@ -26,6 +26,7 @@ export interface HttpAppOptions extends GuardOptions {
   maxBodyBytes: number;
   maxBufferedBytes: number;
   writeTimeoutMs: number;
+  resumeWindowMs: number;
   info: { name: string; version: string };
   isReady(): boolean;
   onError(error: unknown, where: string): void;
@@ -96,6 +97,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     maxBodyBytes: options.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs,
+    resumeWindowMs: options.resumeWindowMs,
     onSlowConsumer: options.onSlowConsumer,
     admit,
     directory: options.directory,

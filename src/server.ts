@@ -55,6 +55,11 @@ export interface ServerOptions {
   maxBufferedBytes?: number;
   /** How long a Streamable HTTP response may wait for a client that stopped reading before its session is dropped. */
   writeTimeoutMs?: number;
+  /**
+   * How long Streamable HTTP calls whose POST stream dropped keep running for the client to resume
+   * it (GET with `Last-Event-ID`, which SDK clients do by themselves); 0 stops them at once.
+   */
+  resumeWindowMs?: number;
   /** How long `close()` lets running calls finish before cutting connections. */
   shutdownTimeoutMs?: number;
   /** OAuth 2.1 resource server: JWT access tokens from this issuer. */
@@ -91,6 +96,7 @@ export const DEFAULTS = {
   maxBodyBytes: 4 * 1024 * 1024,
   maxBufferedBytes: 8 * 1024 * 1024,
   writeTimeoutMs: 30_000,
+  resumeWindowMs: 30_000,
   shutdownTimeoutMs: 10_000,
 };
 
@@ -196,6 +202,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
+    resumeWindowMs: options.resumeWindowMs ?? DEFAULTS.resumeWindowMs,
     info,
     isReady: () => ready,
     onError,

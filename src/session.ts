@@ -165,6 +165,11 @@ export class Session {
     }
   }
 
+  /** Ends the HTTP response carrying request `id` while it runs, where the transport can (see `ctx.closeStream`). */
+  closeRequestStream(id: RequestId): boolean {
+    return (this.transport as { closeStreamOf?(id: RequestId): boolean }).closeStreamOf?.(id) ?? false;
+  }
+
   abortRequest(id: RequestId, reason: AbortReason): void {
     this.inflight.get(id)?.abort(reason);
   }

@@ -45,8 +45,8 @@ export function tickerFor(ms: number): KeepaliveTicker {
 }
 
 /** One JSON-RPC message as an SSE event, as both transports frame it. */
-export function messageEvent(message: JSONRPCMessage): string {
-  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+export function messageEvent(message: JSONRPCMessage, id?: string): string {
+  return `event: message\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(message)}\n\n`;
 }
 
 export interface SseTransportOptions {

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { HttpError, readJsonBody, sendRpcError } from './http-body.js';
 import type { ModernEndpoint } from './modern/endpoint.js';
 import { claimsModern, isModernRequest } from './modern/era.js';
@@ -19,6 +18,8 @@ export interface StreamableRouteOptions {
   maxBufferedBytes: number;
   /** How long a response may wait for its client to read before the session is dropped. */
   writeTimeoutMs: number;
+  /** How long calls whose POST stream dropped wait for the client to resume it. */
+  resumeWindowMs: number;
   onSlowConsumer(sessionId: string): void;
   /** Checks after the body is read, before dispatch (identity, scopes); answers and returns false to stop. */
   admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
@@ -31,13 +32,6 @@ export interface StreamableRouteOptions {
 function isInitialize(body: unknown): boolean {
   const messages = Array.isArray(body) ? body : [body];
   return messages.some((m) => typeof m === 'object' && m !== null && (m as { method?: unknown }).method === 'initialize');
-}
-
-function requestIds(body: unknown): RequestId[] {
-  const messages = Array.isArray(body) ? body : [body];
-  return messages
-    .filter((m) => typeof m?.method === 'string' && (typeof m.id === 'string' || typeof m.id === 'number'))
-    .map((m) => m.id as RequestId);
 }
 
 /**
@@ -104,13 +98,6 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
     const session = await sessionFor(req, res, body);
     if (!session) return;
     if (options.admit && !options.admit(req, res, body, session)) return;
-    const ids = requestIds(body);
-    if (ids.length > 0) {
-      // The POST's response stream is the only way back for these calls: when it closes early, stop them.
-      res.on('close', () => {
-        for (const id of ids) session.abortRequest(id, new AbortReason('disconnected', 'the client disconnected'));
-      });
-    }
     dropWhenStuck(res, session);
     await (session.transport as StreamableServerTransport).handleRequest(req, res, body);
   }
@@ -133,6 +120,12 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       sessionId: id,
       keepaliveMs: options.keepaliveMs,
       onInitialized: () => hub.register(session!),
+      resumeWindowMs: options.resumeWindowMs,
+      protocolVersion: () => session?.protocolVersion,
+      // A POST's stream is the only way back for its calls: lost and not resumed, they stop.
+      onAbandoned: (ids) => {
+        for (const requestId of ids) session?.abortRequest(requestId, new AbortReason('disconnected', 'the client disconnected'));
+      },
     });
     session = hub.create(id, 'http', transport);
     await transport.handleRequest(req, res, body);

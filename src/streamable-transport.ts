@@ -13,20 +13,47 @@ import { messageEvent, SSE_HEADERS, tickerFor, type KeepaliveTicker } from './ss
 
 /** The SDK transport's limit, kept so that clients see the same answer. */
 const MAX_BATCH = 100;
+/** Events a POST stream keeps for a client that resumes it; older ones are let go first. */
+const REPLAY_BYTES = 1024 * 1024;
+/** The revision from which servers prime each stream with an event id (SEP-1699). */
+const PRIMING_SINCE = '2025-11-25';
 
 export interface StreamableTransportOptions {
   sessionId: string;
   keepaliveMs: number;
   /** The session's initialize request arrived: it may be registered. */
   onInitialized(): void;
+  /**
+   * How long the requests of a POST whose connection dropped keep running for the client to
+   * resume the stream (GET with `Last-Event-ID`); 0 gives them up at once.
+   */
+  resumeWindowMs: number;
+  /** Requests whose stream was lost and not resumed in time: the caller aborts them. */
+  onAbandoned(ids: RequestId[]): void;
+  /** The revision the session negotiated, which decides whether streams are primed. */
+  protocolVersion(): string | undefined;
 }
+
+/** How long a client waits before reconnecting to a stream the server ended early (SSE `retry`). */
+const RETRY_MS = 500;
 
 /** The response of one POST that carried requests: it ends once each of them is answered. */
 interface PostStream {
-  res: ServerResponse;
+  /** Event ids on this stream are `${key}-${n}`. */
+  key: string;
+  /** Where its events go now: the POST's response, or the GET that resumed it; none while lost. */
+  res?: ServerResponse;
   unanswered: Set<RequestId>;
   /** Something was written: the headers are on their way. */
   started: boolean;
+  /** It opened with an event id, so the client can resume it: it may be ended early. */
+  primed: boolean;
+  /** Events kept for a resume, oldest first; the first is number `first`. */
+  events: string[];
+  first: number;
+  bytes: number;
+  /** Running while the stream is lost: gives its requests up when the window closes. */
+  lost?: NodeJS.Timeout;
 }
 
 type Message = Record<string, unknown>;
@@ -50,6 +77,9 @@ export class StreamableServerTransport implements Transport {
   /** The GET stream, for what the server sends on its own (list changes, resource updates). */
   private standalone?: ServerResponse;
   private readonly streams = new Map<RequestId, PostStream>();
+  private readonly byKey = new Map<string, PostStream>();
+  private nextKey = 0;
+  private readonly keyPrefix = Math.random().toString(36).slice(2, 8);
   private readonly ticker?: KeepaliveTicker;
 
   constructor(private readonly options: StreamableTransportOptions) {
@@ -98,15 +128,27 @@ export class StreamableServerTransport implements Transport {
       return;
     }
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
-    const stream: PostStream = { res, unanswered: new Set(requests.map((m) => m.id as RequestId)), started: false };
+    const stream: PostStream = {
+      key: `${this.keyPrefix}${(this.nextKey++).toString(36)}`,
+      unanswered: new Set(requests.map((m) => m.id as RequestId)),
+      started: false,
+      primed: false,
+      events: [],
+      first: 1,
+      bytes: 0,
+    };
     for (const id of stream.unanswered) this.streams.set(id, stream);
-    res.once('close', () => {
-      this.ticker?.delete(res);
-      // Answers still to come have nowhere to go; the routes abort their calls.
-      for (const id of stream.unanswered) if (this.streams.get(id) === stream) this.streams.delete(id);
-    });
+    this.byKey.set(stream.key, stream);
+    this.attach(stream, res);
+    const version = initializing
+      ? (requests[0]!.params as { protocolVersion?: string } | undefined)?.protocolVersion
+      : (this.options.protocolVersion() ?? req.headers['mcp-protocol-version']);
+    // An id before anything else makes the stream resumable from its first moment.
+    if (this.options.resumeWindowMs > 0 && String(version ?? '') >= PRIMING_SINCE) {
+      stream.started = stream.primed = true;
+      res.write(`id: ${stream.key}-0\nretry: ${RETRY_MS}\ndata: \n\n`);
+    }
     for (const message of messages) this.onmessage?.(message as JSONRPCMessage, extra);
-    if (stream.unanswered.size > 0 && !res.writableEnded) this.ticker?.add(res);
     // A quick answer carries the headers in its own packet; a slow one must not keep the client
     // from knowing that its request was taken (it may be waiting for them, to show progress).
     setImmediate(() => {
@@ -114,11 +156,82 @@ export class StreamableServerTransport implements Transport {
     });
   }
 
+  /** `res` carries the stream's events from now on, until it closes. */
+  private attach(stream: PostStream, res: ServerResponse): void {
+    clearTimeout(stream.lost);
+    stream.lost = undefined;
+    stream.res = res;
+    this.ticker?.add(res);
+    res.once('close', () => {
+      this.ticker?.delete(res);
+      if (stream.res === res) this.lose(stream);
+    });
+  }
+
+  /** The stream has no connection now: it waits out the resume window, or its requests stop. */
+  private lose(stream: PostStream): void {
+    stream.res = undefined;
+    if (stream.unanswered.size === 0) return this.forget(stream);
+    if (this.options.resumeWindowMs === 0 || this.closed) return this.abandon(stream);
+    stream.lost = setTimeout(() => this.abandon(stream), this.options.resumeWindowMs);
+    stream.lost.unref();
+  }
+
+  private forget(stream: PostStream): void {
+    clearTimeout(stream.lost);
+    this.byKey.delete(stream.key);
+    for (const id of stream.unanswered) if (this.streams.get(id) === stream) this.streams.delete(id);
+  }
+
+  /** Nobody came back for these requests: their answers have nowhere to go. */
+  private abandon(stream: PostStream): void {
+    const ids = [...stream.unanswered];
+    this.forget(stream);
+    stream.unanswered.clear();
+    if (ids.length > 0) this.options.onAbandoned(ids);
+  }
+
+  /**
+   * Ends the response carrying `requestId` while its call goes on (SEP-1699): the client comes
+   * back with `Last-Event-ID` for the rest. Only for a primed stream, whose client can do that.
+   */
+  closeStreamOf(requestId: RequestId): boolean {
+    const stream = this.streams.get(requestId);
+    const res = stream?.res;
+    if (!stream?.primed || !res || this.options.resumeWindowMs === 0) return false;
+    this.ticker?.delete(res);
+    this.lose(stream);
+    res.end();
+    return true;
+  }
+
+  /** GET with `Last-Event-ID`: the events after it, then the rest of that stream as it comes. */
+  private resume(lastEventId: string, res: ServerResponse): void {
+    const match = /^(.+)-(\d+)$/.exec(lastEventId);
+    const stream = match ? this.byKey.get(match[1]!) : undefined;
+    const after = Number(match?.[2]);
+    if (!stream || after < stream.first - 1) {
+      return sendRpcError(res, 400, -32000, `Bad Request: nothing to resume after event ${lastEventId}: its stream finished, or was lost for longer than the resume window`);
+    }
+    if (stream.res) return sendRpcError(res, 409, -32000, 'Conflict: Stream already has an active connection');
+    res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
+    res.flushHeaders();
+    for (const event of stream.events.slice(after - stream.first + 1)) res.write(event);
+    if (stream.unanswered.size === 0) {
+      this.forget(stream);
+      res.end();
+      return;
+    }
+    this.attach(stream, res);
+  }
+
   private get(req: IncomingMessage, res: ServerResponse): void {
     if (!(req.headers.accept ?? '').includes('text/event-stream')) {
       return sendRpcError(res, 406, -32000, 'Not Acceptable: Client must accept text/event-stream');
     }
     if (!this.checkSession(req, res)) return;
+    const last = req.headers['last-event-id'];
+    if (last !== undefined && this.options.resumeWindowMs > 0) return this.resume(String(last), res);
     if (this.standalone) return sendRpcError(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
     // The client learns the stream is open from the headers: they cannot wait for a first event.
@@ -167,25 +280,46 @@ export class StreamableServerTransport implements Transport {
       return;
     }
     const stream = this.streams.get(requestId);
-    // Its POST is over (answered, or the client went away, which aborts the call): nowhere to go.
+    // Its POST is over (answered, or lost and given up): nowhere to go.
     if (!stream) return;
     stream.started = true;
-    if (!stream.res.writableEnded) stream.res.write(messageEvent(message));
+    const resumable = this.options.resumeWindowMs > 0;
+    this.record(stream, messageEvent(message, resumable ? `${stream.key}-${stream.first + stream.events.length}` : undefined));
     if (!response) return;
     stream.unanswered.delete(requestId);
     this.streams.delete(requestId);
-    if (stream.unanswered.size === 0) {
+    if (stream.unanswered.size > 0) return;
+    if (stream.res) {
       this.ticker?.delete(stream.res);
       stream.res.end();
+      this.forget(stream);
+    }
+    // Lost: kept until its window closes, for a client that comes back for the answer.
+  }
+
+  /** Writes an event where the stream is now, and keeps it for a resume. */
+  private record(stream: PostStream, event: string): void {
+    if (stream.res && !stream.res.writableEnded) stream.res.write(event);
+    if (this.options.resumeWindowMs === 0) return void stream.first++;
+    stream.events.push(event);
+    stream.bytes += event.length;
+    while (stream.bytes > REPLAY_BYTES && stream.events.length > 1) {
+      stream.bytes -= stream.events.shift()!.length;
+      stream.first++;
     }
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const open = new Set([...this.streams.values()].map((s) => s.res));
+    const open = new Set<ServerResponse>();
+    for (const stream of this.byKey.values()) {
+      clearTimeout(stream.lost);
+      if (stream.res) open.add(stream.res);
+    }
     if (this.standalone) open.add(this.standalone);
     this.streams.clear();
+    this.byKey.clear();
     this.standalone = undefined;
     for (const res of open) {
       this.ticker?.delete(res);

@@ -11,6 +11,9 @@ const QUIET_MS = 1000;
  */
 const IDLE_SPAN_MS = 6000;
 
+/** Tries before giving up until the next reload, should the server be busy with requests meanwhile. */
+const ATTEMPTS = 3;
+
 /** Above this the young generation has grown for a burst (V8 starts it at 1 MB per semi-space). */
 const GROWN_BYTES = 4 * 1024 * 1024;
 
@@ -52,10 +55,16 @@ export class YoungGenerationTrim {
 
   /** Called after each reload; the trim waits for the last of a burst. */
   schedule(): void {
-    this.later(QUIET_MS, () => {
-      if (youngGenerationBytes() <= GROWN_BYTES) return;
-      collector()({ type: 'minor' });
-      this.later(IDLE_SPAN_MS, () => collector()({ type: 'major' }));
+    this.later(QUIET_MS, () => this.attempt(ATTEMPTS));
+  }
+
+  /** Traffic in the idle span (requests, not reloads) can make V8 keep the pages: try again. */
+  private attempt(left: number): void {
+    if (left === 0 || youngGenerationBytes() <= GROWN_BYTES) return;
+    collector()({ type: 'minor' });
+    this.later(IDLE_SPAN_MS, () => {
+      collector()({ type: 'major' });
+      this.attempt(left - 1);
     });
   }
 

@@ -89,6 +89,20 @@ it(
 );
 
 it(
+  'closes a stream mid-call and resumes it from Last-Event-ID (pending scenario server-sse-polling)',
+  async () => {
+    const dir = path.join(outDir, 'sse-polling');
+    const run = await runSuite(['server', '--url', server.mcpUrl, '--scenario', 'server-sse-polling', '-o', dir]);
+    const results = await readResults(dir).catch(() => new Map<string, Check[]>());
+    expect([...results.keys()], run.output).toEqual(['server-sse-polling']);
+    expect(problems(results), 'checks that did not pass').toEqual([]);
+    const passed = results.get('server-sse-polling')!.filter((c) => c.status === 'SUCCESS').map((c) => c.id);
+    expect(passed).toEqual(expect.arrayContaining(['server-sse-priming-event', 'server-sse-retry-field', 'server-sse-disconnect-resume']));
+  },
+  SUITE_TIMEOUT_MS,
+);
+
+it(
   'keeps JSON Schema 2020-12 keywords in tools/list (pending scenario json-schema-2020-12)',
   async () => {
     const dir = path.join(outDir, 'json-schema');

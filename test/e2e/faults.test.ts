@@ -53,7 +53,8 @@ async function sseAnswer(id: string) {
 
 beforeAll(async () => {
   dir = await tempDir(TOOLS);
-  server = await serve(`${dir}/tools`, ['--no-watch']);
+  // A dropped Streamable HTTP stream waits this long to be resumed before its calls stop.
+  server = await serve(`${dir}/tools`, ['--no-watch', '--resume-window', '300']);
   sse = await openRawSse(server.sseUrl);
   postUrl = `${server.url}${sse.endpoint}`;
   const init = await rawRequest(server.mcpUrl, {

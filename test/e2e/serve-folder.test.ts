@@ -64,7 +64,8 @@ const FILES = {
 
 beforeAll(async () => {
   dir = await tempDir(Object.fromEntries(Object.entries(FILES).map(([k, v]) => [`tools/${k}`, v])));
-  server = await serve(`${dir}/tools`);
+  // Streamable HTTP calls whose client vanished stop once this resume window passes.
+  server = await serve(`${dir}/tools`, ['--resume-window', '300']);
 });
 
 afterAll(async () => {
@@ -176,7 +177,7 @@ describe.each(TRANSPORTS)('serving over %s', (transport) => {
     await c.close();
   });
 
-  it('aborts a running call when its client disconnects, and keeps serving others', async () => {
+  it('aborts a running call when its client disconnects (and, over http, does not resume it in time), and keeps serving others', async () => {
     const gone = await connect(server.url, transport);
     void gone.client.callTool({ name: 'waiter' }).catch(() => undefined);
     await new Promise((r) => setTimeout(r, 100));

@@ -49,7 +49,8 @@ export function rawRequest(
 
 /** A JSON-RPC answer from a Streamable HTTP response, whether it came as JSON or as one SSE event. */
 export function rpcAnswer(response: RawResponse): { id?: unknown; result?: unknown; error?: unknown } {
-  const data = /^data: (.*)$/m.exec(response.body)?.[1];
+  // The first event with data: a stream may open with a priming event that has none.
+  const data = /^data: (.+)$/m.exec(response.body)?.[1];
   return JSON.parse(data ?? response.body);
 }
 
