@@ -112,6 +112,7 @@ function answerIn(res, id) {
   if (String(res.headers['content-type']).startsWith('application/json')) return JSON.parse(res.text);
   let found;
   frameReader((_event, data) => {
+    if (!data) return; // a priming event: an id for resuming, no message
     const message = JSON.parse(data);
     if (message.id === id) found = message;
   })(res.text);

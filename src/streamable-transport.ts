@@ -15,6 +15,8 @@ import { messageEvent, SSE_HEADERS, tickerFor, type KeepaliveTicker } from './ss
 const MAX_BATCH = 100;
 /** Events a POST stream keeps for a client that resumes it; older ones are let go first. */
 const REPLAY_BYTES = 1024 * 1024;
+/** What the GET stream keeps while it is gone: list changes and resource updates are small. */
+const MISSED_BYTES = 64 * 1024;
 /** The revision from which servers prime each stream with an event id (SEP-1699). */
 const PRIMING_SINCE = '2025-11-25';
 
@@ -76,6 +78,9 @@ export class StreamableServerTransport implements Transport {
   private closed = false;
   /** The GET stream, for what the server sends on its own (list changes, resource updates). */
   private standalone?: ServerResponse;
+  /** Its events are numbered too; what is sent while it is gone is kept for a resume. */
+  private standaloneSeq = 0;
+  private missed?: { events: Array<{ n: number; event: string }>; bytes: number; timer: NodeJS.Timeout };
   private readonly streams = new Map<RequestId, PostStream>();
   private readonly byKey = new Map<string, PostStream>();
   private nextKey = 0;
@@ -231,17 +236,49 @@ export class StreamableServerTransport implements Transport {
     }
     if (!this.checkSession(req, res)) return;
     const last = req.headers['last-event-id'];
-    if (last !== undefined && this.options.resumeWindowMs > 0) return this.resume(String(last), res);
+    const resuming = last !== undefined && this.options.resumeWindowMs > 0;
+    if (resuming && !String(last).startsWith(`${this.standaloneKey}-`)) return this.resume(String(last), res);
     if (this.standalone) return sendRpcError(res, 409, -32000, 'Conflict: Only one SSE stream is allowed per session');
     res.writeHead(200, { ...SSE_HEADERS, 'mcp-session-id': this.sessionId });
     // The client learns the stream is open from the headers: they cannot wait for a first event.
     res.flushHeaders();
+    const missed = this.missed;
+    this.missed = undefined;
+    clearTimeout(missed?.timer);
+    if (resuming && missed) {
+      const after = Number(String(last).slice(this.standaloneKey.length + 1));
+      for (const { n, event } of missed.events) if (n > after) res.write(event);
+    }
     this.standalone = res;
     this.ticker?.add(res);
     res.once('close', () => {
       this.ticker?.delete(res);
-      if (this.standalone === res) this.standalone = undefined;
+      if (this.standalone !== res) return;
+      this.standalone = undefined;
+      // Kept for one resume window, for a client whose GET dropped and comes back for them.
+      if (this.options.resumeWindowMs > 0 && !this.closed) {
+        const timer = setTimeout(() => (this.missed = undefined), this.options.resumeWindowMs);
+        timer.unref();
+        this.missed = { events: [], bytes: 0, timer };
+      }
     });
+  }
+
+  private get standaloneKey(): string {
+    return `${this.keyPrefix}g`;
+  }
+
+  /** Something the server sends on its own: on the GET stream, or kept while it is gone. */
+  private sendStandalone(message: JSONRPCMessage): void {
+    const resumable = this.options.resumeWindowMs > 0;
+    const n = ++this.standaloneSeq;
+    const event = messageEvent(message, resumable ? `${this.standaloneKey}-${n}` : undefined);
+    if (this.standalone && !this.standalone.writableEnded) return void this.standalone.write(event);
+    const missed = this.missed;
+    if (!missed) return;
+    missed.events.push({ n, event });
+    missed.bytes += event.length;
+    while (missed.bytes > MISSED_BYTES && missed.events.length > 0) missed.bytes -= missed.events.shift()!.event.length;
   }
 
   private async remove(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -276,7 +313,7 @@ export class StreamableServerTransport implements Transport {
     const requestId = response ? (m.id as RequestId) : options?.relatedRequestId;
     if (requestId === undefined) {
       if (response) throw new Error('Cannot send a response on a standalone SSE stream unless resuming a previous client request');
-      if (this.standalone && !this.standalone.writableEnded) this.standalone.write(messageEvent(message));
+      this.sendStandalone(message);
       return;
     }
     const stream = this.streams.get(requestId);
@@ -318,6 +355,8 @@ export class StreamableServerTransport implements Transport {
       if (stream.res) open.add(stream.res);
     }
     if (this.standalone) open.add(this.standalone);
+    clearTimeout(this.missed?.timer);
+    this.missed = undefined;
     this.streams.clear();
     this.byKey.clear();
     this.standalone = undefined;

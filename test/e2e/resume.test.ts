@@ -33,6 +33,18 @@ beforeAll(async () => {
           return 'done after ' + file.split('/').pop();
         },
       });`,
+    'tools/later.ts': `
+      import { writeFileSync } from 'node:fs';
+      import { z } from 'zod';
+      import { defineTool } from 'mcp-sse';
+      export default defineTool({
+        description: 'Answers, then logs on its own a moment later (on the GET stream), then writes the marker',
+        input: { text: z.string(), marker: z.string() },
+        handler: ({ text, marker }, ctx) => {
+          setTimeout(async () => { await ctx.log.info(text); writeFileSync(marker, ''); }, 20);
+          return 'ok';
+        },
+      });`,
     'tools/detach.ts': `
       import { defineTool } from 'mcp-sse';
       export default defineTool({
@@ -190,6 +202,32 @@ describe('resuming a Streamable HTTP stream', () => {
     await sse.connect(new SSEClientTransport(new URL(server.sseUrl)));
     expect((await sse.callTool({ name: 'detach', arguments: {} })).content).toEqual([{ type: 'text', text: 'not closed' }]);
     await sse.close();
+  });
+
+  it('keeps what the server sends on its own while the GET stream is gone, for a GET that resumes it', async () => {
+    const session = await openSession();
+    const getHeaders = { ...session, accept: 'text/event-stream' };
+    /** Resolves once the log has been sent, wherever it went. */
+    const logLater = async (text: string) => {
+      const marker = `${dir}/logged-${text.replace(/ /g, '-')}`;
+      const body = JSON.stringify({ jsonrpc: '2.0', id: text, method: 'tools/call', params: { name: 'later', arguments: { text, marker } } });
+      await rawRequest(server.mcpUrl, { method: 'POST', headers: session, body });
+      await expect.poll(() => existsSync(marker), { interval: 10 }).toBe(true);
+    };
+    const first = await request({ method: 'GET', headers: getHeaders });
+    const live = events(first.res);
+    await logLater('while connected');
+    await live.until((all) => all.some((e) => e.data.includes('while connected')));
+    const lastSeen = live.seen.at(-1)!.id!;
+    first.req.destroy();
+    // A round trip after the drop: the server has seen the GET go by the time the log is due.
+    await rawRequest(server.mcpUrl, { method: 'POST', headers: session, body: '{"jsonrpc":"2.0","id":"p","method":"ping"}' });
+    await logLater('while gone');
+    const resumed = await request({ method: 'GET', headers: { ...getHeaders, 'last-event-id': lastSeen } });
+    const rest = events(resumed.res);
+    await rest.until((all) => all.some((e) => e.data.includes('while gone')));
+    expect(rest.seen.filter((e) => e.data.includes('while connected'))).toEqual([]);
+    resumed.req.destroy();
   });
 
   it('answers 400 for an id it has nothing after, and 409 while the stream is still connected', async () => {
