@@ -31,7 +31,7 @@ export interface ClientRequestOptions {
 }
 
 export interface Context {
-  /** Aborted on cancel, timeout, or client disconnect. */
+  /** Aborted on cancel, timeout, or when the client is gone (over Streamable HTTP, once the resume window passed). */
   signal: AbortSignal;
   sessionId: string;
   requestId: RequestId;
