@@ -1,6 +1,6 @@
-// Raw-socket legacy-SSE sessions for the scale benchmark (bench/scale.mjs and its load process
-// bench/scale-load.mjs): HTTP/1.1 written and parsed by hand, so the client costs little of the
-// cores it shares with the server.
+// Raw-socket MCP sessions (legacy SSE and Streamable HTTP) for the scale benchmark (bench/scale.mjs
+// and its load process bench/scale-load.mjs): HTTP/1.1 written and parsed by hand, so the client
+// costs little of the cores it shares with the server.
 import http from 'node:http';
 import net from 'node:net';
 
@@ -14,12 +14,14 @@ export function rawConnection(baseUrl) {
   const connection = {
     /** When set, the socket's bytes go here unparsed (the throughput run counts answers itself). */
     onRaw: undefined,
-    post(pathAndQuery, body) {
+    post(pathAndQuery, body, headers = '') {
       // One write per request: one syscall here, one read on the server.
-      socket.write(`POST ${pathAndQuery} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.write(`${connection.requestHead(pathAndQuery, headers)}${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return new Promise((resolve) => waiting.push(resolve));
     },
-    requestHead: (pathAndQuery) => `POST ${pathAndQuery} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nContent-Length: `,
+    /** A POST's head up to its Content-Length value; `headers`: more header lines, each ending \r\n. */
+    requestHead: (pathAndQuery, headers = '') =>
+      `POST ${pathAndQuery} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\n${headers}Content-Length: `,
     write: (text) => socket.write(text),
     close: () => socket.destroy(),
   };
@@ -32,14 +34,15 @@ export function rawConnection(baseUrl) {
       const head = buffer.toString('latin1', 0, end);
       // The server's answers are tiny: one chunk at most when chunked.
       const chunked = /transfer-encoding: *chunked/i.test(head);
-      const last = chunked ? buffer.indexOf('\r\n0\r\n\r\n', end + 4) : -1;
+      // From the head's own last CRLF, so that an empty chunked body ("0\r\n\r\n") is found too.
+      const last = chunked ? buffer.indexOf('\r\n0\r\n\r\n', end + 2) : -1;
       if (chunked && last < 0) return;
       const length = chunked ? last + 7 - (end + 4) : Number(/content-length: *(\d+)/i.exec(head)?.[1] ?? 0);
       if (buffer.length < end + 4 + length) return;
       const status = Number(head.slice(9, 12));
       const body = buffer.toString('utf8', end + 4, end + 4 + length);
       buffer = buffer.subarray(end + 4 + length);
-      waiting.shift()?.({ status, body });
+      waiting.shift()?.({ status, body, head });
     }
   });
   socket.on('error', (error) => waiting.splice(0).forEach((w) => w({ status: 0, body: String(error) })));
@@ -221,6 +224,80 @@ export function pipelined(session, calls, window) {
       if (ok(chunk) !== all) return clearTimeout(timer), stop(new Error(`POST answered other than 202: ${chunk}`));
       accepted += all;
       if (accepted === calls && answered === calls) clearTimeout(timer), stop();
+    };
+    send(window);
+  });
+}
+
+const HTTP_VERSION = '2025-11-25';
+const ACCEPT = 'Accept: application/json, text/event-stream\r\n';
+
+/**
+ * A Streamable HTTP session over one raw keep-alive connection. Its initialize goes over that
+ * connection too, so that the primary of `--workers` pins the connection to the session's worker.
+ */
+export async function openHttpSession(baseUrl) {
+  const connection = rawConnection(baseUrl);
+  const init = await connection.post(
+    '/mcp',
+    JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: HTTP_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }),
+    ACCEPT,
+  );
+  const id = /mcp-session-id: *([^\r\n]+)/i.exec(init.head)?.[1];
+  if (init.status !== 200 || !id) throw new Error(`initialize: ${init.status} ${init.body}`);
+  const headers = `${ACCEPT}Mcp-Session-Id: ${id}\r\nMcp-Protocol-Version: ${HTTP_VERSION}\r\n`;
+  const done = await connection.post('/mcp', '{"jsonrpc":"2.0","method":"notifications/initialized"}', headers);
+  if (done.status !== 202) throw new Error(`notifications/initialized: ${done.status}`);
+  return {
+    connection,
+    headers,
+    async worker() {
+      const answer = await connection.post('/mcp', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"worker","arguments":{}}}', headers);
+      return JSON.parse(/^data: (.+)$/m.exec(answer.body)[1]).result.content[0].text;
+    },
+    close: () => connection.close(),
+  };
+}
+
+/**
+ * `calls` tools/call requests of `echo` on one Streamable HTTP session, `window` in flight,
+ * pipelined down its connection; each answer is one SSE response, counted in the raw bytes like
+ * the legacy-SSE run's: any status but 200 or a JSON-RPC error fails the run.
+ */
+export function pipelinedHttp(session, calls, window) {
+  const head = session.connection.requestHead('/mcp', session.headers);
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = 0;
+    const refill = Math.max(1, window >> 1);
+    let owed = 0;
+    const send = (count) => {
+      let text = '';
+      for (let i = 0; i < count && sent < calls; i++) {
+        const body = `{"jsonrpc":"2.0","id":${1e9 + ++sent},"method":"tools/call","params":{"name":"echo","arguments":{"n":${sent}}}}`;
+        text += `${head}${body.length}\r\n\r\n${body}`;
+      }
+      if (text) session.connection.write(text);
+    };
+    const stop = (error) => {
+      session.connection.onRaw = () => {};
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve();
+    };
+    const timer = setTimeout(() => stop(new Error(`${answered} of ${calls} answered`)), 120_000);
+    const answers = counter('"text":"echo ');
+    const failures = counter('"error":');
+    const responses = counter('HTTP/1.1 ');
+    const ok = counter('HTTP/1.1 200 ');
+    session.connection.onRaw = (chunk) => {
+      if (failures(chunk)) return stop(new Error(`JSON-RPC error in: ${chunk}`));
+      if (ok(chunk) !== responses(chunk)) return stop(new Error(`POST answered other than 200: ${chunk}`));
+      const count = answers(chunk);
+      answered += count;
+      if (answered === calls) return stop();
+      owed += count;
+      if (owed >= refill) send(owed), (owed = 0);
     };
     send(window);
   });

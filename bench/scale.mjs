@@ -27,6 +27,8 @@ const LATENCY_SAMPLES = Number(process.env.LATENCY_SAMPLES ?? 300);
 // Per session, before measuring: enough for every worker's JIT and heap to reach their steady state
 // (with 100, two workers measured 1.3x the CPU per call of one process; with 1000, the same).
 const WARMUP_CALLS = Number(process.env.WARMUP_CALLS ?? 1000);
+// Which transports the throughput rounds use: sse, http or both.
+const TRANSPORTS = (process.env.TRANSPORTS ?? 'sse,http').split(',');
 // Calls each session keeps in flight during the throughput runs.
 const WINDOW = Number(process.env.WINDOW ?? 32);
 // The load process's niceness: at 19 it runs on the CPU the server leaves, as a client on
@@ -90,8 +92,8 @@ function nextMessage(child) {
   });
 }
 
-async function throughput(server, workers) {
-  const settings = { url: server.url, workers, sessions: SESSIONS, calls: CALLS, warmup: WARMUP_CALLS, window: WINDOW };
+async function throughput(server, workers, transport) {
+  const settings = { url: server.url, transport, workers, sessions: SESSIONS, calls: CALLS, warmup: WARMUP_CALLS, window: WINDOW };
   const load = fork(path.join(ROOT, 'bench/scale-load.mjs'), [JSON.stringify(settings)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   setPriority(load.pid, CLIENT_NICE);
   const { holders } = await nextMessage(load);
@@ -156,23 +158,29 @@ console.log(
     `(after ${WARMUP_CALLS} warm-up), ${WINDOW} in flight per session, client at nice ${CLIENT_NICE}, ${ROUNDS} rounds`,
 );
 
-// Throughput, interleaved: one process and --workers 2 alternate, each round starting fresh servers.
-const rounds = [];
-for (let round = 0; round < ROUNDS; round++) {
-  const order = round % 2 === 0 ? ['one', 'two'] : ['two', 'one'];
-  const result = {};
-  for (const setup of order) {
-    const server = await startServer(dir, setup === 'two' ? ['--workers', '2'] : []);
-    result[setup] = await throughput(server, setup === 'two' ? 2 : 1);
-    await server.stop();
+/** Throughput, interleaved: one process and --workers 2 alternate, each round starting fresh servers. */
+async function rounds(transport) {
+  const all = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? ['one', 'two'] : ['two', 'one'];
+    const result = {};
+    for (const setup of order) {
+      const server = await startServer(dir, setup === 'two' ? ['--workers', '2'] : []);
+      result[setup] = await throughput(server, setup === 'two' ? 2 : 1, transport);
+      await server.stop();
+    }
+    all.push(result);
+    console.log(
+      `${transport} round ${round + 1}: 1 process ${result.one.callsPerSecond.toFixed(0)}/s (server ${result.one.serverCpuUsPerCall.toFixed(0)} µs CPU/call), ` +
+        `--workers 2 ${result.two.callsPerSecond.toFixed(0)}/s (server ${result.two.serverCpuUsPerCall.toFixed(0)} µs CPU/call, primary ${result.two.primaryCpuUsPerCall.toFixed(1)}, sessions per worker ${JSON.stringify(result.two.holders)}), ` +
+        `ratio ${(result.two.callsPerSecond / result.one.callsPerSecond).toFixed(2)}×; client ${result.one.clientCpuUsPerCall.toFixed(0)}/${result.two.clientCpuUsPerCall.toFixed(0)} µs CPU/call; load ${loadavg()[0].toFixed(1)}`,
+    );
   }
-  rounds.push(result);
-  console.log(
-    `round ${round + 1}: 1 process ${result.one.callsPerSecond.toFixed(0)}/s (server ${result.one.serverCpuUsPerCall.toFixed(0)} µs CPU/call), ` +
-      `--workers 2 ${result.two.callsPerSecond.toFixed(0)}/s (server ${result.two.serverCpuUsPerCall.toFixed(0)} µs CPU/call, primary ${result.two.primaryCpuUsPerCall.toFixed(1)}, sessions per worker ${JSON.stringify(result.two.holders)}), ` +
-      `ratio ${(result.two.callsPerSecond / result.one.callsPerSecond).toFixed(2)}×; client ${result.one.clientCpuUsPerCall.toFixed(0)}/${result.two.clientCpuUsPerCall.toFixed(0)} µs CPU/call; load ${loadavg()[0].toFixed(1)}`,
-  );
+  return all;
 }
+
+const measured = {};
+for (const transport of TRANSPORTS) measured[transport] = await rounds(transport);
 
 // Relay through Redis: stream on A, POSTs to B.
 const redis = await startRedis();
@@ -204,16 +212,23 @@ const viaWorkers = await alternate((n) => sample(sessionOnA, n), (n) => sample(s
 sessions.forEach((s) => s.close());
 await workers.stop();
 
-const med = (setup, key) => median(rounds.map((r) => r[setup][key]));
-const ratios = rounds.map((r) => r.two.callsPerSecond / r.one.callsPerSecond);
-const cpuRatio = med('two', 'serverCpuUsPerCall') / med('one', 'serverCpuUsPerCall');
 const ms = (x) => x.toFixed(2);
+const LABEL = { sse: 'legacy SSE', http: 'Streamable HTTP' };
+const throughputRows = (transport) => {
+  const all = measured[transport];
+  const med = (setup, key) => median(all.map((r) => r[setup][key]));
+  const ratios = all.map((r) => r.two.callsPerSecond / r.one.callsPerSecond);
+  const cpuRatio = med('two', 'serverCpuUsPerCall') / med('one', 'serverCpuUsPerCall');
+  const what = LABEL[transport];
+  return [
+    [`tools/call throughput, ${what}, 1 process`, `${med('one', 'callsPerSecond').toFixed(0)} calls/s`, ''],
+    [`tools/call throughput, ${what}, --workers 2`, `${med('two', 'callsPerSecond').toFixed(0)} calls/s`, `median ratio ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 1.6×)`],
+    [`server CPU per call, ${what}, 1 process / --workers 2`, `${med('one', 'serverCpuUsPerCall').toFixed(0)} / ${med('two', 'serverCpuUsPerCall').toFixed(0)} µs`, `${cpuRatio.toFixed(2)}× of one process`],
+    [`client CPU per call, ${what}, 1 process / --workers 2`, `${med('one', 'clientCpuUsPerCall').toFixed(0)} / ${med('two', 'clientCpuUsPerCall').toFixed(0)} µs`, `client at nice ${CLIENT_NICE}`],
+  ];
+};
 const rows = [
-  ['tools/call throughput, 1 process', `${med('one', 'callsPerSecond').toFixed(0)} calls/s`, ''],
-  ['tools/call throughput, --workers 2', `${med('two', 'callsPerSecond').toFixed(0)} calls/s`, `median ratio ${median(ratios).toFixed(2)}× (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')}; target ≥ 1.6×)`],
-  ['server CPU per call, 1 process', `${med('one', 'serverCpuUsPerCall').toFixed(0)} µs`, ''],
-  ['server CPU per call, --workers 2 (primary + workers)', `${med('two', 'serverCpuUsPerCall').toFixed(0)} µs`, `${cpuRatio.toFixed(2)}× of one process`],
-  ['client CPU per call, 1 process / --workers 2', `${med('one', 'clientCpuUsPerCall').toFixed(0)} / ${med('two', 'clientCpuUsPerCall').toFixed(0)} µs`, `client at nice ${CLIENT_NICE}; it reads smaller batches when it has a core to itself`],
+  ...TRANSPORTS.flatMap(throughputRows),
   ['latency, session and POSTs on one instance', `p50 ${ms(viaRedis.direct.p50)} ms, p99 ${ms(viaRedis.direct.p99)} ms`, ''],
   ['latency, POSTs relayed through another instance (Redis)', `p50 ${ms(viaRedis.relayed.p50)} ms, p99 ${ms(viaRedis.relayed.p99)} ms`, `+${ms(viaRedis.relayed.p50 - viaRedis.direct.p50)} ms at p50 (target ≤ 1 ms)`],
   ['latency, --workers 2, connection routed to the holder', `p50 ${ms(viaWorkers.direct.p50)} ms, p99 ${ms(viaWorkers.direct.p99)} ms`, ''],
