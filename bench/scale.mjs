@@ -166,8 +166,11 @@ async function rounds(transport) {
     const result = {};
     for (const setup of order) {
       const server = await startServer(dir, setup === 'two' ? ['--workers', '2'] : []);
-      result[setup] = await throughput(server, setup === 'two' ? 2 : 1, transport);
-      await server.stop();
+      try {
+        result[setup] = await throughput(server, setup === 'two' ? 2 : 1, transport);
+      } finally {
+        await server.stop(); // a failed load process must not leave the server behind
+      }
     }
     all.push(result);
     console.log(
