@@ -173,28 +173,44 @@ function counter(needle) {
 }
 
 /**
+ * Writes `calls` tools/call requests of `echo` down `connection`, `window` at first and then in
+ * batches of half the window as `answered(count)` reports answers, however fast they come back,
+ * so the server sees the same request pattern whether the client is starved or has a core to itself.
+ */
+function echoSender(connection, head, calls, window) {
+  let sent = 0;
+  let owed = 0;
+  const refill = Math.max(1, window >> 1);
+  const send = (count) => {
+    let text = '';
+    for (let i = 0; i < count && sent < calls; i++) {
+      const body = `{"jsonrpc":"2.0","id":${1e9 + ++sent},"method":"tools/call","params":{"name":"echo","arguments":{"n":${sent}}}}`;
+      text += `${head}${body.length}\r\n\r\n${body}`;
+    }
+    if (text) connection.write(text);
+  };
+  return {
+    start: () => send(window),
+    answered(count) {
+      owed += count;
+      if (owed >= refill) send(owed), (owed = 0);
+    },
+  };
+}
+
+/**
  * `calls` tools/call requests of `echo` on one legacy-SSE session, `window` of them in flight:
  * written in batches down the session's keep-alive connection (HTTP/1.1 pipelining) and counted,
  * not parsed, as they come back, so the client spends 2–15 µs per call (less the bigger the
- * batches it reads) and leaves the cores to the server. Every answer must be a 202 on the POST connection and an `echo` text result on
- * the stream; anything else (an error, a JSON-RPC error, a missing answer) fails the run.
+ * batches it reads) and leaves the cores to the server. Every answer must be a 202 on the POST
+ * connection and an `echo` text result on the stream; anything else (an error, a JSON-RPC error,
+ * a missing answer) fails the run.
  */
 export function pipelined(session, calls, window) {
-  const head = session.connection.requestHead(session.endpoint);
+  const sender = echoSender(session.connection, session.connection.requestHead(session.endpoint), calls, window);
   return new Promise((resolve, reject) => {
-    let sent = 0;
     let answered = 0;
     let accepted = 0;
-    const refill = Math.max(1, window >> 1);
-    let owed = 0;
-    const send = (count) => {
-      let text = '';
-      for (let i = 0; i < count && sent < calls; i++) {
-        const body = `{"jsonrpc":"2.0","id":${1e9 + ++sent},"method":"tools/call","params":{"name":"echo","arguments":{"n":${sent}}}}`;
-        text += `${head}${body.length}\r\n\r\n${body}`;
-      }
-      if (text) session.connection.write(text);
-    };
     const stop = (error) => {
       // The rest of the last answer may still be on its way: the sockets stay in counting mode
       // (the next run's counters start after it), never back to the parsers.
@@ -212,10 +228,7 @@ export function pipelined(session, calls, window) {
       const count = answers(chunk);
       answered += count;
       if (answered === calls) return clearTimeout(timer), accepted === calls ? stop() : void 0;
-      // Refill in batches of half the window, however fast answers come back, so the server
-      // sees the same request pattern whether the client is starved or has a core to itself.
-      owed += count;
-      if (owed >= refill) send(owed), (owed = 0);
+      sender.answered(count);
     };
     const responses = counter('HTTP/1.1 ');
     const ok = counter('HTTP/1.1 202 ');
@@ -225,7 +238,7 @@ export function pipelined(session, calls, window) {
       accepted += all;
       if (accepted === calls && answered === calls) clearTimeout(timer), stop();
     };
-    send(window);
+    sender.start();
   });
 }
 
@@ -265,20 +278,9 @@ export async function openHttpSession(baseUrl) {
  * the legacy-SSE run's: any status but 200 or a JSON-RPC error fails the run.
  */
 export function pipelinedHttp(session, calls, window) {
-  const head = session.connection.requestHead('/mcp', session.headers);
+  const sender = echoSender(session.connection, session.connection.requestHead('/mcp', session.headers), calls, window);
   return new Promise((resolve, reject) => {
-    let sent = 0;
     let answered = 0;
-    const refill = Math.max(1, window >> 1);
-    let owed = 0;
-    const send = (count) => {
-      let text = '';
-      for (let i = 0; i < count && sent < calls; i++) {
-        const body = `{"jsonrpc":"2.0","id":${1e9 + ++sent},"method":"tools/call","params":{"name":"echo","arguments":{"n":${sent}}}}`;
-        text += `${head}${body.length}\r\n\r\n${body}`;
-      }
-      if (text) session.connection.write(text);
-    };
     const stop = (error) => {
       session.connection.onRaw = () => {};
       clearTimeout(timer);
@@ -296,9 +298,8 @@ export function pipelinedHttp(session, calls, window) {
       const count = answers(chunk);
       answered += count;
       if (answered === calls) return stop();
-      owed += count;
-      if (owed >= refill) send(owed), (owed = 0);
+      sender.answered(count);
     };
-    send(window);
+    sender.start();
   });
 }
