@@ -125,15 +125,19 @@ export class DefinitionFolder {
       );
       const fresh = new Set(paths);
       const isFresh = (file: string) => fresh.has(file) || paths.some((p) => file.startsWith(p + path.sep));
-      // A file appearing may be the import another file could not resolve: retry those.
-      const appeared = paths.some((p) => stamps.has(p) && stamps.get(p) !== 'missing' && !this.isKnown(p));
-      const unresolved = (file: string) => appeared && /Could not resolve/.test(this.registry.files.get(file)?.error?.message ?? '');
       listed = await this.listFiles();
-      const toLoad = listed.filter(
-        (file) =>
-          isFresh(file) || (!this.registry.files.has(file) && !loads.has(file)) || inputsOf(file).some(isFresh) || unresolved(file),
-      );
+      const wanted = (file: string) => isFresh(file) || (!this.registry.files.has(file) && !loads.has(file)) || inputsOf(file).some(isFresh);
+      // A file that failed may have failed for another file's sake: an import that did not resolve
+      // (the file may just have appeared), a name a helper did not export yet. A failed build
+      // does not say which files it read, so every failed file is tried again on any change; one
+      // that fails the same way again is no news and stays out of the reload.
+      const retried = listed.filter((file) => !wanted(file) && !loads.has(file) && this.registry.files.get(file)?.error);
+      const toLoad = [...listed.filter(wanted), ...retried];
       await Promise.all(toLoad.map(async (file) => loads.set(file, await loadFile(file, this.root, { servingHash: this.servingHash(file) }))));
+      for (const file of retried) {
+        const load = loads.get(file);
+        if (load?.ok === false && load.error.message === this.registry.files.get(file)?.error?.message) loads.delete(file);
+      }
 
       if (this.queued.size > 0) continue;
       // More events are on their way in the watcher's next batch, or a file that fails was
@@ -171,11 +175,6 @@ export class DefinitionFolder {
     return record && !record.error ? record.codeHash : undefined;
   }
 
-  private isKnown(file: string): boolean {
-    if (this.registry.files.has(file)) return true;
-    for (const record of this.registry.files.values()) if (record.inputs.includes(file)) return true;
-    return false;
-  }
 
   /**
    * Loads that failed, or emptied a file that served definitions, this soon after the file was

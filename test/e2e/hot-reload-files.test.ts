@@ -125,6 +125,29 @@ describe('hot reload follows the file system', () => {
     for (const c of clients) expect(await callText(c, 'shared_user')).toBe('HI!');
   });
 
+  it('a file that failed for a name its helper did not export yet recovers when the helper gains it, quietly until then', async () => {
+    const from = server.output().length;
+    await writeFiles(tools, {
+      '_names.ts': `export const other = 1;\n`,
+      'wants_name.ts': toolSource({ description: 'needs greeting', imports: "import { greeting } from './_names.js';", result: 'greeting' }),
+    });
+    await server.waitFor(/wants_name\.ts:\d+:\d+: No matching export in "[^"]*_names\.ts" for import "greeting"/, { from });
+    await reloadLine(server, from, 'wants_name.ts');
+    // An unrelated change retries the failed file, which fails the same way: nothing printed.
+    const quiet = server.output().length;
+    await writeFile(path.join(tools, 'saved.ts'), toolSource({ description: 'saved v1', result: "'saved v1 again'" }));
+    await reloadLine(server, quiet, 'saved.ts');
+    await barrier();
+    expect(server.output().slice(quiet)).not.toMatch(/wants_name/);
+    const marked = marks();
+    await writeFile(path.join(tools, '_names.ts'), `export const other = 1;\nexport const greeting = 'hello';\n`);
+    await server.waitFor(/recovered \S*wants_name\.ts/, { from: quiet });
+    for (const [k, c] of clients.entries()) {
+      await c.nextNotification(TOOLS_CHANGED, { since: marked[k] });
+      expect(await callText(c, 'wants_name')).toBe('hello');
+    }
+  });
+
   it('/healthz lists load errors with their location, and clears them when fixed', async () => {
     const from = server.output().length;
     await writeFiles(tools, {
