@@ -7,6 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { rawRequest } from '../helpers/raw-http.js';
+import { waitable } from '../helpers/waitable.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 // A Streamable HTTP call outlives its POST's connection: every event carries an id, and a client
@@ -79,7 +80,7 @@ async function openSession() {
 /** SSE events as they arrive on a response, and a way to wait for one. */
 function events(res: http.IncomingMessage) {
   const seen: Array<{ id?: string; data: string }> = [];
-  const waiters: Array<() => void> = [];
+  const arrivals = waitable();
   let buffer = '';
   res.setEncoding('utf8');
   res.on('data', (chunk: string) => {
@@ -91,13 +92,12 @@ function events(res: http.IncomingMessage) {
       if (block.startsWith(':')) continue;
       const id = /^id: (.*)$/m.exec(block)?.[1];
       seen.push({ ...(id && { id }), data: /^data: ?(.*)$/m.exec(block)?.[1] ?? '' });
-      waiters.splice(0).forEach((w) => w());
+      arrivals.changed();
     }
   });
   const ended = new Promise<void>((resolve) => res.once('end', resolve));
-  const until = async (test: (all: typeof seen) => boolean) => {
-    while (!test(seen)) await new Promise<void>((resolve) => waiters.push(resolve));
-  };
+  const until = (test: (all: typeof seen) => boolean) =>
+    arrivals.until(() => test(seen) || undefined, 10_000, () => `no such event within 10 s; got: ${JSON.stringify(seen)}`);
   return { seen, until, ended };
 }
 

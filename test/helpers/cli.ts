@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitable } from './waitable.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin/mcp-sse.js');
@@ -43,45 +44,35 @@ export function runCommand(
     detached: options.processGroup ?? false,
   });
   let text = '';
-  const waiters = new Set<() => void>();
+  const arrivals = waitable();
   const onData = (chunk: Buffer) => {
     text += chunk.toString();
-    for (const wake of waiters) wake();
+    arrivals.changed();
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => {
-      for (const wake of waiters) wake();
-      resolve({ code, signal });
-    }),
+    child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let hasExited = false;
   void exited.then(() => (hasExited = true));
+  // Output can still arrive after 'exit'; after 'close' none will.
+  let outputEnded = false;
+  child.once('close', () => {
+    outputEnded = true;
+    arrivals.changed();
+  });
 
   function waitFor(pattern: RegExp, { timeoutMs = 15_000, from = 0 } = {}): Promise<RegExpMatchArray> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
+    return arrivals.until(
+      () => {
         const match = text.slice(from).match(pattern);
-        if (match) {
-          done();
-          resolve(match);
-        } else if (hasExited) {
-          done();
-          reject(new Error(`process exited before printing ${pattern}; output:\n${text}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${pattern}; output:\n${text}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
-    });
+        if (!match && outputEnded) throw new Error(`process exited before printing ${pattern}; output:\n${text}`);
+        return match;
+      },
+      timeoutMs,
+      () => `timed out after ${timeoutMs} ms waiting for ${pattern}; output:\n${text}`,
+    );
   }
 
   return {

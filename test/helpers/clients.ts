@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { ClientCapabilities, Notification } from '@modelcontextprotocol/sdk/types.js';
+import { waitable } from './waitable.js';
 
 export type TransportName = 'sse' | 'http';
 export const TRANSPORTS: TransportName[] = ['sse', 'http'];
@@ -71,33 +72,19 @@ export interface NotificationRecorder {
 /** Keeps every notification a client received, and lets a test wait for one. */
 export function recordNotifications(): NotificationRecorder {
   const notifications: Notification[] = [];
-  const waiters = new Set<() => void>();
+  const arrivals = waitable();
   return {
     notifications,
     record(notification) {
       notifications.push(notification);
-      for (const wake of waiters) wake();
+      arrivals.changed();
     },
     next(method, { timeoutMs = 10_000, since = 0 } = {}) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          const found = notifications.slice(since).find((n) => n.method === method);
-          if (found) {
-            cleanup();
-            resolve(found);
-          }
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no ${method} within ${timeoutMs} ms; got: ${notifications.map((n) => n.method).join(', ') || 'nothing'}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiters.delete(check);
-        };
-        waiters.add(check);
-        check();
-      });
+      return arrivals.until(
+        () => notifications.slice(since).find((n) => n.method === method),
+        timeoutMs,
+        () => `no ${method} within ${timeoutMs} ms; got: ${notifications.map((n) => n.method).join(', ') || 'nothing'}`,
+      );
     },
   };
 }

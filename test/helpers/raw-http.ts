@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { waitable } from './waitable.js';
 
 export interface RawResponse {
   status: number;
@@ -74,33 +75,19 @@ export function openRawSse(url: string, headers: Record<string, string> = {}): P
   return new Promise((resolve, reject) => {
     const req = http.get(url, { headers: { accept: 'text/event-stream', ...headers }, agent: false }, (res) => {
       let text = '';
-      const waiters = new Set<() => void>();
+      const arrivals = waitable();
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         text += chunk;
-        for (const wake of waiters) wake();
+        arrivals.changed();
       });
       const ended = new Promise<void>((done) => res.once('close', () => done()));
       const waitFor = (pattern: RegExp, timeoutMs = 10_000, from = 0) =>
-        new Promise<RegExpMatchArray>((ok, fail) => {
-          const check = () => {
-            const match = text.slice(from).match(pattern);
-            if (match) {
-              cleanup();
-              ok(match);
-            }
-          };
-          const timer = setTimeout(() => {
-            cleanup();
-            fail(new Error(`stream did not show ${pattern} within ${timeoutMs} ms; got:\n${text.slice(0, 2000)}`));
-          }, timeoutMs);
-          const cleanup = () => {
-            clearTimeout(timer);
-            waiters.delete(check);
-          };
-          waiters.add(check);
-          check();
-        });
+        arrivals.until(
+          () => text.slice(from).match(pattern),
+          timeoutMs,
+          () => `stream did not show ${pattern} within ${timeoutMs} ms; got:\n${text.slice(0, 2000)}`,
+        );
       const handle = (endpoint: string): RawSse => ({
         status: res.statusCode!,
         headers: res.headers,
