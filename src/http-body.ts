@@ -11,11 +11,22 @@ export class HttpError extends Error {
   }
 }
 
-/** Sends `{ jsonrpc, error, id: null }` for MCP routes: clients parse errors in that shape. */
-export function sendRpcError(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+/**
+ * Sends `{ jsonrpc, error, id }` for MCP routes: clients parse errors in that shape. The id is null
+ * unless the request's is known to be answerable (`reply.id`); `reply.data` goes in the error.
+ */
+export function sendRpcError(
+  res: ServerResponse,
+  status: number,
+  code: number,
+  message: string,
+  headers: Record<string, string> = {},
+  reply: { id?: unknown; data?: unknown } = {},
+): void {
   if (res.headersSent) return;
   res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+  const error = { code, message, ...(reply.data !== undefined && { data: reply.data }) };
+  res.end(JSON.stringify({ jsonrpc: '2.0', error, id: reply.id ?? null }));
 }
 
 /**

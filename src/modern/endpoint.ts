@@ -15,6 +15,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { sendRpcError } from '../http-body.js';
 import { SERVER_CAPABILITIES, type ServerInfo } from '../mcp-methods.js';
 import { checkParamHeaders, type ParamHeader } from '../param-headers.js';
 import type { ListChanges } from '../registry.js';
@@ -230,14 +231,10 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
       return Array.isArray(value) ? value.join(', ') : value;
     });
     if (!mismatch) return false;
-    res.writeHead(400, { 'Content-Type': 'application/json' });
-    res.end(
-      JSON.stringify({
-        jsonrpc: '2.0',
-        id: message.id ?? null,
-        error: { code: HEADER_MISMATCH, message: `Bad Request: the request headers and body disagree: ${mismatch.message}`, data: { mismatch: { header: mismatch.header } } },
-      }),
-    );
+    sendRpcError(res, 400, HEADER_MISMATCH, `Bad Request: the request headers and body disagree: ${mismatch.message}`, {}, {
+      id: message.id,
+      data: { mismatch: { header: mismatch.header } },
+    });
     return true;
   }
 
