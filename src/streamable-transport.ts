@@ -203,7 +203,8 @@ export class StreamableServerTransport implements Transport {
   closeStreamOf(requestId: RequestId): boolean {
     const stream = this.streams.get(requestId);
     const res = stream?.res;
-    if (!stream?.primed || !res || this.options.resumeWindowMs === 0) return false;
+    // Primed means resumable: streams are primed only when a resume window is set.
+    if (!stream?.primed || !res) return false;
     this.ticker?.delete(res);
     this.lose(stream);
     res.end();
@@ -320,8 +321,7 @@ export class StreamableServerTransport implements Transport {
     // Its POST is over (answered, or lost and given up): nowhere to go.
     if (!stream) return;
     stream.started = true;
-    const resumable = this.options.resumeWindowMs > 0;
-    this.record(stream, messageEvent(message, resumable ? `${stream.key}-${stream.first + stream.events.length}` : undefined));
+    this.record(stream, message);
     if (!response) return;
     stream.unanswered.delete(requestId);
     this.streams.delete(requestId);
@@ -334,10 +334,12 @@ export class StreamableServerTransport implements Transport {
     // Lost: kept until its window closes, for a client that comes back for the answer.
   }
 
-  /** Writes an event where the stream is now, and keeps it for a resume. */
-  private record(stream: PostStream, event: string): void {
+  /** Writes an event where the stream is now, and keeps it, with its id, for a resume. */
+  private record(stream: PostStream, message: JSONRPCMessage): void {
+    const resumable = this.options.resumeWindowMs > 0;
+    const event = messageEvent(message, resumable ? `${stream.key}-${stream.first + stream.events.length}` : undefined);
     if (stream.res && !stream.res.writableEnded) stream.res.write(event);
-    if (this.options.resumeWindowMs === 0) return void stream.first++;
+    if (!resumable) return;
     stream.events.push(event);
     stream.bytes += event.length;
     while (stream.bytes > REPLAY_BYTES && stream.events.length > 1) {
