@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { compileFile, frameForRuntimeError, LoadError } from './compile.js';
@@ -58,19 +59,39 @@ export interface LoadedConfig {
 
 /**
  * The config file of the project a served folder belongs to: the nearest `mcp-sse.config.*` in the
- * folder or above it, stopping at the first folder that has a package.json (the project's root).
+ * folder or above it. A config file runs code with the server's rights, so the search never leaves
+ * what the user plainly owns: it stops at the nearest of the project root (a folder with a
+ * package.json), the working directory and the home folder, and at any folder (or file) owned by
+ * another user. With none of those above the folder (a folder under /tmp, say), only the folder
+ * itself is searched: a `/tmp/mcp-sse.config.js` must never run for everyone serving from /tmp.
  */
-export function findConfigFile(startDir: string): string | undefined {
-  let dir = path.resolve(startDir);
-  for (;;) {
+export function findConfigFile(startDir: string, stops: { cwd?: string; home?: string } = {}): string | undefined {
+  const start = path.resolve(startDir);
+  const boundaries = new Set([stops.cwd ?? process.cwd(), stops.home ?? os.homedir()].filter(Boolean).map((d) => path.resolve(d)));
+  const uid = process.getuid?.();
+  const ownedByUs = (file: string) => {
+    try {
+      return uid === undefined || statSync(file).uid === uid;
+    } catch {
+      return false;
+    }
+  };
+  const ancestors: string[] = [];
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    ancestors.push(dir);
+    if (boundaries.has(dir) || existsSync(path.join(dir, 'package.json')) || path.dirname(dir) === dir) break;
+  }
+  const last = ancestors.at(-1)!;
+  const bounded = boundaries.has(last) || existsSync(path.join(last, 'package.json'));
+  for (const dir of bounded ? ancestors : [start]) {
+    if (!existsSync(dir)) continue; // `serve` with no folder yet: its parents still count
+    if (!ownedByUs(dir)) return undefined;
     for (const name of CONFIG_NAMES) {
       const candidate = path.join(dir, name);
-      if (existsSync(candidate)) return candidate;
+      if (existsSync(candidate)) return ownedByUs(candidate) ? candidate : undefined;
     }
-    const parent = path.dirname(dir);
-    if (existsSync(path.join(dir, 'package.json')) || parent === dir) return undefined;
-    dir = parent;
   }
+  return undefined;
 }
 
 function describe(error: z.ZodError): string {

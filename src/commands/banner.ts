@@ -14,7 +14,7 @@ function plural(n: number, word: string) {
 }
 
 /** What a user needs after `serve`: where it listens, what loaded, and lines to paste into clients. */
-export function printBanner(logger: Logger, server: McpSseServer, options: { dir: string; watching: boolean; token: boolean; inspect?: boolean }): void {
+export function printBanner(logger: Logger, server: McpSseServer, options: { dir: string; watching: boolean; token: boolean; inspect?: boolean; config?: string }): void {
   const { registry } = server;
   const tty = process.stderr.isTTY === true && !process.env.NO_COLOR;
   const bold = (s: string) => (tty ? styleText('bold', s) : s);
@@ -28,6 +28,7 @@ export function printBanner(logger: Logger, server: McpSseServer, options: { dir
       `${bold(`mcp-sse v${packageVersion}`)} serving ${options.dir} (${counts}${failed}) in ${Math.round(server.startup.ms)} ms`,
       `  Streamable HTTP  ${server.mcpUrl}`,
       `  SSE (legacy)     ${server.sseUrl}`,
+      ...(options.config ? [`  Config file      ${options.config}`] : []),
       dim('  Connect:'),
       `  Inspector CLI    ${inspectorCli()} --cli ${server.sseUrl} --method tools/list${auth}`,
       `  Inspector UI     npx mcp-sse inspect ${server.sseUrl}${options.token ? ' --auth-token "$MCP_SSE_AUTH_TOKEN"' : ''}${options.inspect ? '' : dim('   (or: serve --inspect)')}`,

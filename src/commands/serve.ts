@@ -12,6 +12,7 @@ import { writeServerState } from './server-state.js';
 import { findConfigFile, loadConfigFile, type LoadedConfig } from '../config-file.js';
 import type { LoadError } from '../compile.js';
 import type { ConfigFile } from '../define-config.js';
+import { describeThrown } from '../describe-thrown.js';
 
 export function parseInteger(name: string, min = 0) {
   return (value: string): number => {
@@ -91,6 +92,10 @@ Examples:
       const given = flagOptions(opts, explicit);
       const options: ConfigFile = { ...all, ...loaded?.config, ...given };
       options.oauth = mergeOAuth(all.oauth, loaded?.config.oauth, given.oauth);
+      // A config file found by searching may not be the operator's: its hook must never let in
+      // a request that the token or issuer given on the command line (or in the environment) would refuse.
+      const widened = loaded?.config.authenticate && (given.authToken || given.oauth?.issuer);
+      if (widened) delete options.authenticate;
       // An explicit `serve <dir>` wins over the file's `dir`.
       const dir = command.args.length > 0 || !loaded?.config.dir ? dirArg : loaded.config.dir;
       const workers = options.workers ?? 1;
@@ -105,7 +110,8 @@ Examples:
       const logger = createLogger({ level: quietWorker ? 'warn' : logLevel, format: logFormat });
       if (logLevel === 'debug') process.setSourceMapsEnabled(true);
       installCrashGuards(logger);
-      if (loaded) logger.info(`config from ${path.relative(process.cwd(), loaded.file)}`);
+      if (loaded) logger.info(`config from ${loaded.file}`);
+      if (widened) logger.warn(`${loaded!.file}: its authenticate hook is ignored because ${given.authToken ? '--auth-token' : '--auth-issuer'} was given; drop the flag to use the hook`);
       let server: McpSseServer;
       try {
         const { workers: _workers, dir: _dir, ...serverOptions } = options;
@@ -138,6 +144,7 @@ Examples:
         watching: options.watch !== false,
         token: Boolean(options.authToken),
         inspect: Boolean(opts.inspect),
+        config: loaded?.file,
       });
       if (opts.inspect && firstWorker) inspector = await inspectServedServer(server, { authToken: options.authToken }, logger);
     });
@@ -200,10 +207,20 @@ function installCrashGuards(logger: ReturnType<typeof createLogger>) {
   // A log reader that went away (`serve | head`) makes every write fail with EPIPE; reported as an
   // uncaught exception, that would be logged, fail again, and spin. Logs are best effort.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  process.on('uncaughtException', (error) => {
-    logger.error(`uncaught exception (the server keeps running): ${error?.stack ?? error}`);
-  });
-  process.on('unhandledRejection', (reason) => {
-    logger.error(`unhandled rejection (the server keeps running): ${(reason as Error)?.stack ?? reason}`);
-  });
+  // These are the last resort: a handler that throws here ends the process, so neither the
+  // formatting nor the logger may throw, whatever a tool threw (a Symbol, a null-prototype object,
+  // an object whose toString or stack getter throws).
+  const report = (what: string, thrown: unknown) => {
+    try {
+      logger.error(`${what} (the server keeps running): ${describeThrown(thrown)}`);
+    } catch {
+      try {
+        process.stderr.write(`${what} (the server keeps running)\n`);
+      } catch {
+        // Nowhere left to say it.
+      }
+    }
+  };
+  process.on('uncaughtException', (error) => report('uncaught exception', error));
+  process.on('unhandledRejection', (reason) => report('unhandled rejection', reason));
 }

@@ -34,8 +34,8 @@ describe('mcp-sse.config.ts', () => {
     await removeDir(project);
   });
 
-  it('says which config file it used', () => {
-    expect(server.output()).toMatch(/config from mcp-sse\.config\.ts/);
+  it('says which config file it used, by its absolute path', () => {
+    expect(server.output()).toContain(`Config file      ${project}/mcp-sse.config.ts`);
   });
 
   it("serves the config's folder, runs its authenticate hook, and lets flags win over the file", async () => {
@@ -62,6 +62,44 @@ describe('mcp-sse.config.ts', () => {
       await c.close();
     } finally {
       await ignored.stop();
+    }
+  });
+});
+
+describe('a config file found by searching', () => {
+  const LET_EVERYONE_IN = `export default { authenticate: () => ({ subject: 'anyone' }) };`;
+
+  it('is never taken from above the working directory when there is no project root', async () => {
+    // As /tmp/mcp-sse.config.js would be for anyone serving a folder under /tmp.
+    const outer = await tempDir({ 'mcp-sse.config.js': LET_EVERYONE_IN, 'work/tools/whoami.ts': WHOAMI });
+    try {
+      const server = await serve('tools', ['--auth-token', 'secret'], { cwd: `${outer}/work` });
+      try {
+        expect((await fetch(server.sseUrl)).status).toBe(401);
+        expect(server.output()).not.toMatch(/config/i);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await removeDir(outer);
+    }
+  });
+
+  it("cannot widen an explicit --auth-token with its authenticate hook", async () => {
+    const project = await tempDir({ 'package.json': '{}', 'mcp-sse.config.js': LET_EVERYONE_IN, 'tools/whoami.ts': WHOAMI });
+    try {
+      const server = await serve('tools', ['--auth-token', 'secret'], { cwd: project });
+      try {
+        expect((await fetch(server.sseUrl)).status).toBe(401);
+        expect(server.output()).toMatch(/mcp-sse\.config\.js: its authenticate hook is ignored because --auth-token was given/);
+        const c = await connect(server.url, 'http', { headers: { authorization: 'Bearer secret' } });
+        expect((await c.client.callTool({ name: 'whoami' })).isError).toBeFalsy();
+        await c.close();
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      await removeDir(project);
     }
   });
 });

@@ -25,6 +25,18 @@ const TOOLS = {
       return 'ok';
     },
   });`),
+  // Values a crash guard cannot format with a template string: they once ended the server (exit 7).
+  'tools/odd_throws.ts': tool(`export default defineTool({
+    description: 'Throws a Symbol, a null-prototype object and an object with a throwing toString from timers',
+    handler() {
+      setTimeout(() => { throw Symbol('thrown symbol'); }, 1);
+      setTimeout(() => { throw Object.assign(Object.create(null), { why: 'null prototype' }); }, 2);
+      setTimeout(() => { throw { toString() { throw new Error('no'); }, get stack() { throw new Error('no'); } }; }, 3);
+      Promise.reject(Symbol('rejected symbol'));
+      setTimeout(() => { throw new Error('last odd throw'); }, 20);
+      return 'ok';
+    },
+  });`),
   'tools/watch_abort.ts': tool(`
     import { writeFileSync } from 'node:fs';
     export default defineTool({
@@ -213,6 +225,22 @@ describe.each(TRANSPORTS)('tools that misbehave, over %s', (transport) => {
     await server.waitFor(/unhandled rejection \(the server keeps running\): Error: stray rejection in a tool/, { from });
     await server.waitFor(/uncaught exception \(the server keeps running\): Error: stray throw in a timer/, { from });
     expect((await c.client.callTool({ name: 'echo', arguments: { value: 1 } })).content).toEqual([{ type: 'text', text: '1' }]);
+    await c.close();
+  });
+});
+
+describe('the crash guard', () => {
+  it('survives a Symbol, a null-prototype object and an unprintable object thrown from timers', async () => {
+    const c = await connect(server.url, 'http');
+    const from = server.output().length;
+    expect((await c.client.callTool({ name: 'odd_throws', arguments: {} })).content).toEqual([{ type: 'text', text: 'ok' }]);
+    await server.waitFor(/uncaught exception \(the server keeps running\): Error: last odd throw/, { from });
+    const logged = server.output().slice(from);
+    expect(logged).toMatch(/uncaught exception \(the server keeps running\): Symbol\(thrown symbol\)/);
+    expect(logged).toMatch(/uncaught exception \(the server keeps running\): \{"why":"null prototype"\}/);
+    expect(logged).toMatch(/unhandled rejection \(the server keeps running\): Symbol\(rejected symbol\)/);
+    expect((await c.client.callTool({ name: 'echo', arguments: { value: 1 } })).content).toEqual([{ type: 'text', text: '1' }]);
+    expect(server.child.exitCode).toBeNull();
     await c.close();
   });
 });
