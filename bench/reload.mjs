@@ -107,7 +107,7 @@ async function latency(dir, sessionCount) {
 }
 
 // The server gives back the young generation a burst of reloads grew once reloads have been quiet
-// for 7 s (src/young-generation-trim.ts); "settled" readings are taken after that.
+// for 7 s (src/files/young-generation-trim.ts); "settled" readings are taken after that.
 const SETTLE_MS = 8000;
 
 /** RSS after the first reload of one file and after `RELOADS` of them, right after and settled. */

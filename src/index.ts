@@ -1,16 +1,8 @@
-export { defineTool, defineResource, definePrompt, ToolError } from './define.js';
-export type {
-  ToolDefinition,
-  ResourceDefinition,
-  StaticResourceDefinition,
-  TemplateResourceDefinition,
-  PromptDefinition,
-  InputSpec,
-  InferInput,
-  Completer,
-} from './define.js';
-export { text, image, audio, resource, resourceLink } from './content.js';
-export type { Context, AuthIdentity } from './context.js';
-export { notifyResourceUpdated } from './resource-updates.js';
-export { createServer, type ServerOptions, type McpSseServer } from './server.js';
-export { defineConfig, type ConfigFile } from './define-config.js';
+import { provideToolApi } from './files/evaluate.js';
+import * as api from './public-api.js';
+
+// Tool files that `import … from 'mcp-sse'` get this module's own API, so their definitions carry
+// the brands this copy of the server recognises.
+provideToolApi(api);
+
+export * from './public-api.js';

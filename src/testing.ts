@@ -3,10 +3,15 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import { createCore } from './core.js';
-import { DefinitionFolder } from './definition-folder.js';
+import { createCore } from './protocol/core.js';
+import { DefinitionFolder } from './files/definition-folder.js';
 import { createLogger } from './logger.js';
-import { loadInline } from './server.js';
+import { loadInline } from './files/inline.js';
+import { provideToolApi } from './files/evaluate.js';
+import * as api from './public-api.js';
+
+// A test may load a folder before anything else of mcp-sse was imported.
+provideToolApi(api);
 
 export interface TestClient extends Client {
   /** Load errors, if the folder had any: a test can assert there are none. */

@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidTokenError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { tokenMatcher } from '../request-guard.js';
+import type { HttpAuthenticator } from '../http/authentication.js';
+import { tokenMatcher } from '../http/request-guard.js';
+import { ALL_SCOPES } from '../protocol/identity.js';
 import type { JwtVerifier } from './jwt-verifier.js';
 
 export interface OAuthOptions {
@@ -35,24 +37,18 @@ export interface AuthenticatorOptions {
   serverUrl(): string;
 }
 
-/** Holds every scope: the static token is the operator's own key. */
-export const ALL_SCOPES = '*';
 
 function quote(value: string): string {
   return `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
 
-export function identityOf(auth: AuthInfo | undefined): string | undefined {
-  if (!auth) return undefined;
-  return String((auth.extra?.subject as string | undefined) ?? auth.clientId);
-}
 
 /**
  * Authentication for every MCP route: the static `--auth-token`, a config-file hook, and OAuth
  * 2.1 JWT access tokens, tried in that order. Answers 401 with an RFC 6750/9728 challenge that
  * tells clients where the Protected Resource Metadata is and which scope to ask for.
  */
-export class Authenticator {
+export class Authenticator implements HttpAuthenticator {
   private readonly tokenMatches?: (presented: string) => boolean;
   private verifier?: Promise<JwtVerifier>;
 

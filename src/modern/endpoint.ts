@@ -15,14 +15,15 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import { sendRpcError } from '../http-body.js';
-import { SERVER_CAPABILITIES, type ServerInfo } from '../mcp-methods.js';
-import { checkParamHeaders, type ParamHeader } from '../param-headers.js';
-import type { ListChanges } from '../registry.js';
-import { RpcError, type MethodTable } from '../rpc.js';
-import { forwardToHolder, RELAYED_HEADER } from '../scale/relay.js';
-import type { SessionDirectory } from '../scale/session-directory.js';
-import type { Session, SessionHost } from '../session.js';
+import { sendRpcError } from '../http/body.js';
+import { SERVER_CAPABILITIES, type ServerInfo } from '../protocol/mcp-methods.js';
+import { checkParamHeaders, type ParamHeader } from '../definitions/param-headers.js';
+import type { ListChanges } from '../protocol/registry.js';
+import { RpcError } from '../protocol/rpc.js';
+import type { MethodTable } from '../protocol/session.js';
+import { forwardToHolder, RELAYED_HEADER } from '../http/relay.js';
+import type { SessionDirectory } from '../protocol/session-directory.js';
+import type { Session, SessionHost } from '../protocol/session.js';
 import { HeldCalls, heldKey } from './held-calls.js';
 import { ModernCall, type CallIdentity, type CallOutcome, type ExchangeSink } from './modern-call.js';
 

@@ -1,6 +1,6 @@
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { identityOf } from '../auth/authenticator.js';
-import type { SessionDirectory } from '../scale/session-directory.js';
+import { identityOf } from '../protocol/identity.js';
+import type { SessionDirectory } from '../protocol/session-directory.js';
 import type { ModernCall } from './modern-call.js';
 
 interface Held {

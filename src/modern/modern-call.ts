@@ -1,8 +1,8 @@
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, LoggingLevel, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { RequestAbort } from '../request-abort.js';
-import type { MethodHandler } from '../rpc.js';
-import { AbortReason, Session, type SessionHost } from '../session.js';
+import { RequestAbort } from '../protocol/request-abort.js';
+import type { MethodHandler } from '../protocol/session.js';
+import { AbortReason, Session, type SessionHost } from '../protocol/session.js';
 
 /** What a 2026-07-28 exchange can do for the call it serves: the v2 handler context, reduced. */
 export interface ExchangeSink {

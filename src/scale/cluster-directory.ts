@@ -1,6 +1,6 @@
 import cluster from 'node:cluster';
 import { randomUUID } from 'node:crypto';
-import type { SessionDirectory, SessionLocation, SseDelivery } from './session-directory.js';
+import type { SessionDirectory, SessionLocation, SseDelivery } from '../protocol/session-directory.js';
 
 /** Messages between workers and the primary; `re` answers the request with the same `rid`. */
 export type ClusterMessage =

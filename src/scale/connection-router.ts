@@ -1,6 +1,6 @@
 import type { Worker } from 'node:cluster';
 import net from 'node:net';
-import { PortInUseError } from '../server.js';
+import { PortInUseError } from '../http/listen.js';
 import { HEAD_END, sessionOfRequestHead } from './request-head.js';
 
 /** A connection handed to a worker, with the bytes the primary already read from it. */

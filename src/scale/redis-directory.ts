@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { SessionDirectory, SessionLocation, SseDelivery } from './session-directory.js';
+import type { SessionDirectory, SessionLocation, SseDelivery } from '../protocol/session-directory.js';
 
 const PREFIX = 'mcp-sse';
 /** How long a session's registration outlives its holder's last refresh: a dead instance's sessions expire. */

@@ -2,7 +2,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import { ClusterDirectory } from './cluster-directory.js';
 import type { RoutedConnectionMessage } from './connection-router.js';
-import type { SessionDirectory, SessionLocation, SseDelivery } from './session-directory.js';
+import type { SessionDirectory, SessionLocation, SseDelivery } from '../protocol/session-directory.js';
 
 /**
  * The worker's half of connection routing: sockets the primary hands over enter this worker's

@@ -3,7 +3,7 @@ import type { Server } from 'node:net';
 import type { Logger } from '../logger.js';
 import type { ClusterMessage } from './cluster-directory.js';
 import { routeConnections } from './connection-router.js';
-import type { SessionLocation } from './session-directory.js';
+import type { SessionLocation } from '../protocol/session-directory.js';
 
 /**
  * `serve --workers n`: the primary owns the port and hands each connection to the worker that

@@ -48,7 +48,7 @@ export default defineTool({ description: 'Say hello', handler: () => 'hello' });
   it('holds the built code, the bin and the templates, and no sources or tests', async () => {
     const { stdout } = await run('tar', ['-tzf', tarball]);
     const entries = stdout.split('\n').filter(Boolean).map((e) => e.replace(/^package\//, ''));
-    expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/mcp-sse.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/testing.js']));
+    expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/mcp-sse.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/testing.js']));
     expect(entries.filter((e) => e.startsWith('src/') || e.startsWith('test/'))).toEqual([]);
     // Every template file ships, `_gitignore` included (npm would have dropped a `.gitignore`).
     const installed = await listFiles(path.join(consumer, 'node_modules/mcp-sse/templates'));
@@ -57,7 +57,7 @@ export default defineTool({ description: 'Say hello', handler: () => 'hello' });
   });
 
   it('installs without any devDependency', () => {
-    expect(existsSync(path.join(consumer, 'node_modules/mcp-sse/dist/cli.js'))).toBe(true);
+    expect(existsSync(path.join(consumer, 'node_modules/mcp-sse/dist/cli/main.js'))).toBe(true);
     for (const dev of ['typescript', 'vitest', '@types/node']) expect(existsSync(path.join(consumer, 'node_modules', dev))).toBe(false);
   });
 

@@ -7,7 +7,7 @@ import { ADD_TOOL } from '../helpers/fixtures.js';
 import { rawRequest, rpcAnswer } from '../helpers/raw-http.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
-// The answers of our Streamable HTTP transport (src/streamable-transport.ts) at the edges, which
+// The answers of our Streamable HTTP transport (src/http/streamable-transport.ts) at the edges, which
 // must stay those of the SDK's transport it replaced: clients and the conformance suite rely on them.
 const ACCEPT_BOTH = 'application/json, text/event-stream';
 const INIT = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'wire', version: '1' } } });

@@ -10,7 +10,7 @@ import { ROOT } from '../helpers/cli.js';
 // wait for V8 to report it shrunk back.
 const CHILD = `
   import v8 from 'node:v8';
-  import { YoungGenerationTrim } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/young-generation-trim.js')).href)};
+  import { YoungGenerationTrim } from ${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist/files/young-generation-trim.js')).href)};
   const youngMb = () => v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 2 ** 20;
   let kept = [];
   for (let round = 0; round < 300; round++) {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { inspectorNpxArgs } from '../../src/commands/inspector-launcher.js';
+import { inspectorNpxArgs } from '../../src/cli/commands/inspector-launcher.js';
 
 /** `npx … mcp-inspector --cli`, pinned, with Node 24 from the npm registry when this Node is too old. */
 export const INSPECTOR_CLI = [...inspectorNpxArgs(), '--cli'];

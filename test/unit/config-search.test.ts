@@ -1,7 +1,7 @@
 import { chown, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findConfigFile } from '../../src/config-file.js';
+import { findConfigFile } from '../../src/cli/config-file.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 let root: string;

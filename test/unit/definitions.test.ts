@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineTool, definePrompt, defineResource } from '../../src/define.js';
-import { compileDefinition, findDefinitions, type LoadedPrompt, type LoadedTool } from '../../src/definitions.js';
+import { defineTool, definePrompt, defineResource } from '../../src/definitions/define.js';
+import { compileDefinition, findDefinitions, type LoadedPrompt, type LoadedTool } from '../../src/definitions/definitions.js';
 
 function compile(value: unknown, exportName = 'default') {
   const [found] = findDefinitions({ [exportName]: value });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isServedFile, isWatchedPath } from '../../src/discover.js';
-import { derivedName } from '../../src/definitions.js';
+import { isServedFile, isWatchedPath } from '../../src/files/discover.js';
+import { derivedName } from '../../src/definitions/definitions.js';
 
 describe('isServedFile', () => {
   it.each(['add.ts', 'math/add.mts', 'a.cts', 'b.js', 'c.mjs', 'd.cjs', 'deep/er/x.ts'])('serves %s', (file) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collectHeader, resolveEndpoint } from '../../src/commands/endpoint.js';
+import { collectHeader, resolveEndpoint } from '../../src/cli/commands/endpoint.js';
 
 describe('resolveEndpoint', () => {
   it.each([

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { announcedBase } from '../../src/forwarded.js';
-import { HTTP_TIMEOUTS } from '../../src/http-timeouts.js';
+import { announcedBase } from '../../src/http/forwarded.js';
+import { HTTP_TIMEOUTS } from '../../src/http/timeouts.js';
 
 const req = (headers: Record<string, string | undefined>) => ({ headers }) as unknown as IncomingMessage;
 const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'tools.example.com', 'x-forwarded-prefix': '/team/' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inspectorNpxArgs, nodeIsRecentEnough } from '../../src/commands/inspector-launcher.js';
+import { inspectorNpxArgs, nodeIsRecentEnough } from '../../src/cli/commands/inspector-launcher.js';
 
 describe('running the Inspector through npx', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diffListings, kindsChanged, type Listing } from '../../src/list-diff.js';
+import { diffListings, kindsChanged, type Listing } from '../../src/protocol/list-diff.js';
 
 const listing = (entries: Record<string, unknown>): Listing => new Map(Object.entries(entries).map(([k, v]) => [k, JSON.stringify(v)]));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkParamHeaders, paramHeadersOf } from '../../src/param-headers.js';
+import { checkParamHeaders, paramHeadersOf } from '../../src/definitions/param-headers.js';
 
 const schema = (properties: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ type: 'object', properties, ...extra });
 

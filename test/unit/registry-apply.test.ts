@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LoadError } from '../../src/compile.js';
-import { defineTool } from '../../src/define.js';
-import { compileDefinition, findDefinitions } from '../../src/definitions.js';
-import type { FileLoad } from '../../src/loader.js';
-import { Registry, type ListChanges } from '../../src/registry.js';
+import { LoadError, type FileLoad } from '../../src/definitions/file-load.js';
+import { defineTool } from '../../src/definitions/define.js';
+import { compileDefinition, findDefinitions } from '../../src/definitions/definitions.js';
+import { Registry, type ListChanges } from '../../src/protocol/registry.js';
 
 /** A good load of `file` serving the given tool definitions. */
 function load(file: string, ...tools: Array<Parameters<typeof defineTool>[0]>): FileLoad {

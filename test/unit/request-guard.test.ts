@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRequestGuard, defaultAllowedHosts, exposureWarning, isLoopback, tokenMatcher } from '../../src/request-guard.js';
+import { createRequestGuard, defaultAllowedHosts, exposureWarning, isLoopback, tokenMatcher } from '../../src/http/request-guard.js';
 import { rawRequest } from '../helpers/raw-http.js';
 
 describe('tokenMatcher', () => {
@@ -17,7 +17,7 @@ describe('tokenMatcher', () => {
 
 describe('constant-time comparison (source)', () => {
   it('every bearer-token check goes through timingSafeEqual on hashes, never ===', async () => {
-    const guard = await readFile(new URL('../../src/request-guard.ts', import.meta.url), 'utf8');
+    const guard = await readFile(new URL('../../src/http/request-guard.ts', import.meta.url), 'utf8');
     const matcher = guard.slice(guard.indexOf('export function tokenMatcher'), guard.indexOf('export function createRequestGuard'));
     expect(matcher).toMatch(/timingSafeEqual\(digest\(presented\), expectedDigest\)/);
     expect(guard).toMatch(/createHash\('sha256'\)/);

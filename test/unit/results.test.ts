@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { audio, image, resource, resourceLink, text, toBase64, dataToText, isContentArray } from '../../src/content.js';
-import { compileDefinition, type LoadedPrompt, type LoadedResource, type LoadedTool } from '../../src/definitions.js';
-import { defineTool, definePrompt, defineResource } from '../../src/define.js';
-import { findDefinitions } from '../../src/definitions.js';
-import { toCallToolResult, toGetPromptResult, toReadResourceResult } from '../../src/results.js';
+import { audio, image, resource, resourceLink, text, toBase64, dataToText, isContentArray } from '../../src/definitions/content.js';
+import { compileDefinition, type LoadedPrompt, type LoadedResource, type LoadedTool } from '../../src/definitions/definitions.js';
+import { defineTool, definePrompt, defineResource } from '../../src/definitions/define.js';
+import { findDefinitions } from '../../src/definitions/definitions.js';
+import { toCallToolResult, toGetPromptResult, toReadResourceResult } from '../../src/definitions/results.js';
 
 function load<T>(value: unknown): T {
   const [found] = findDefinitions({ default: value });

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nextSteps } from '../../src/scaffold/next-steps.js';
-import { detectPackageManager, runScript } from '../../src/scaffold/package-manager.js';
-import { checkPackageName, toPackageName } from '../../src/scaffold/package-name.js';
-import { rangeFor, renderManifest } from '../../src/scaffold/project-manifest.js';
-import { listTemplates, TEMPLATES_DIR } from '../../src/scaffold/templates.js';
+import { nextSteps } from '../../src/cli/scaffold/next-steps.js';
+import { detectPackageManager, runScript } from '../../src/cli/scaffold/package-manager.js';
+import { checkPackageName, toPackageName } from '../../src/cli/scaffold/package-name.js';
+import { rangeFor, renderManifest } from '../../src/cli/scaffold/project-manifest.js';
+import { listTemplates, TEMPLATES_DIR } from '../../src/cli/scaffold/templates.js';
 
 const ROOT = path.resolve(TEMPLATES_DIR, '..');
 const own = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileSchema } from '../../src/schema.js';
+import { compileSchema } from '../../src/definitions/schema.js';
 
 describe('compileSchema across reloads', () => {
   it('a JSON Schema keeping its $id but changing its rules validates by the new rules', () => {

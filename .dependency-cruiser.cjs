@@ -1,0 +1,75 @@
+// The layering of src/ (docs/architecture.md says it in words). `npm test` runs this first; a
+// broken rule fails the run with the rule's name and the offending import.
+//   cli → server → scale → transports (http, modern, stdio) → protocol → definitions
+//   files → protocol, definitions   (files feed definitions into the registry)
+//   auth plugs into http (implements http/authentication.ts); scale implements
+//   protocol/session-directory.ts. logger.ts and version.ts are the shared floor.
+const layer = (...names) => `^src/(${names.join('|')})/`;
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'no import circles, type imports included', from: {}, to: { circular: true } },
+    {
+      name: 'definitions-are-the-floor',
+      severity: 'error',
+      comment: 'definitions/ (define*, schemas, content, results) know nothing of who serves them',
+      from: { path: layer('definitions') },
+      to: { path: layer('protocol', 'files', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+    },
+    {
+      name: 'protocol-below-transports',
+      severity: 'error',
+      comment: 'protocol/ (registry, sessions, method table) is read by transports, never the other way; plug-ins implement its interfaces',
+      from: { path: layer('protocol') },
+      to: { path: layer('files', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+    },
+    {
+      name: 'files-feed-the-registry',
+      severity: 'error',
+      comment: 'files/ loads definitions and hands them to the registry; it never reaches a transport or the server',
+      from: { path: layer('files') },
+      to: { path: layer('http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+    },
+    {
+      name: 'transports-below-server',
+      severity: 'error',
+      comment: 'transports only move messages: no file loading, no scale-out, no server assembly, no CLI',
+      from: { path: layer('http', 'modern', 'stdio') },
+      to: { path: layer('files', 'auth', 'scale', 'server', 'cli') },
+    },
+    {
+      name: 'plugins-stay-plugins',
+      severity: 'error',
+      comment: 'auth/ and scale/ implement interfaces of the layers that use them; they never assemble the server',
+      from: { path: layer('auth', 'scale') },
+      to: { path: layer('files', 'server', 'cli') },
+    },
+    {
+      name: 'server-below-cli',
+      severity: 'error',
+      comment: 'the CLI is thin over the library: the library never imports it',
+      from: { path: layer('server', 'http', 'modern', 'stdio', 'protocol', 'files', 'definitions', 'auth', 'scale') },
+      to: { path: layer('cli') },
+    },
+    {
+      name: 'entry-points-are-the-top',
+      severity: 'error',
+      comment: 'index, public-api and testing are what users import; only entry points import them',
+      from: { pathNot: '^src/(index|testing)\\.ts$|^src/cli/main\\.ts$' },
+      to: { path: '^src/(index|public-api|testing)\\.ts$' },
+    },
+    {
+      name: 'shared-floor',
+      severity: 'error',
+      comment: 'logger and version are imported by every layer, so they import none',
+      from: { path: '^src/(logger|version)\\.ts$' },
+      to: { path: '^src/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js'] },
+  },
+};

@@ -1,0 +1,129 @@
+import type {
+  CreateMessageResult,
+  ElicitResult,
+  ListRootsResult,
+  LoggingLevel,
+  RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { RequestAbort } from './request-abort.js';
+import { compileSchema } from '../definitions/schema.js';
+import type { Context } from '../definitions/context.js';
+import type { Session } from './session.js';
+
+
+type LogFn = (message: string, data?: unknown) => Promise<void>;
+
+export const LOG_LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+export function isLevelEnabled(session: Session, level: LoggingLevel): boolean {
+  if (!session.logLevel) return true;
+  return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(session.logLevel);
+}
+
+export interface ContextInput {
+  session: Session;
+  requestId: RequestId;
+  /** The request's abort state; its AbortSignal is made only if the handler reads `ctx.signal`. */
+  abort: RequestAbort;
+  meta: Record<string, unknown> | undefined;
+  logger: string;
+  notifyResourceUpdated(uri: string): void;
+}
+
+function requireCapability(session: Session, capability: 'sampling' | 'elicitation' | 'roots', call: string, mode?: 'form' | 'url'): void {
+  const declared = session.clientCapabilities[capability] as { form?: object; url?: object } | undefined;
+  let supported = Boolean(declared);
+  // Elicitation modes arrived in 2025-11-25; an empty `elicitation: {}` means form mode only.
+  if (declared && mode === 'url') supported = Boolean(declared.url);
+  if (declared && mode === 'form') supported = Boolean(declared.form) || !declared.url;
+  if (!supported) {
+    const what = declared && mode ? `"${capability}.${mode}"` : `"${capability}"`;
+    throw new Error(
+      `ctx.${call}() needs a client that declares the ${what} capability; this client (${session.clientInfo?.name ?? 'unknown'}) does not`,
+    );
+  }
+}
+
+export function createContext(input: ContextInput): Context {
+  const { session, requestId, abort } = input;
+  const meta = input.meta ?? {};
+  const progressToken = meta.progressToken as string | number | undefined;
+  // Built on first use: most calls never log, and eight closures per call show up in profiles.
+  let log: Record<LoggingLevel, LogFn> | undefined;
+  const makeLog = () => {
+    const made = {} as Record<LoggingLevel, LogFn>;
+    for (const level of LOG_LEVELS) {
+      made[level] = async (message, data) => {
+        if (!isLevelEnabled(session, level)) return;
+        await session.notify(
+          'notifications/message',
+          { level, logger: input.logger, data: data === undefined ? message : { message, data } },
+          // Logs belong to the session: one written after the call ended goes out on its own.
+          session.inflight.has(requestId) ? requestId : undefined,
+        );
+      };
+    }
+    return made;
+  };
+  const auth = session.auth;
+  return {
+    get signal() {
+      return abort.signal;
+    },
+    sessionId: session.id,
+    requestId,
+    meta,
+    async progress(done, total, message) {
+      // Progress for a call that already answered would only confuse the client: dropped.
+      if (progressToken === undefined || abort.aborted || !session.inflight.has(requestId)) return;
+      await session.notify(
+        'notifications/progress',
+        { progressToken, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
+        requestId,
+      );
+    },
+    get log() {
+      return (log ??= makeLog());
+    },
+    async sample(params, options) {
+      requireCapability(session, 'sampling', 'sample');
+      return (await session.requestClient('sampling/createMessage', params as Record<string, unknown>, {
+        relatedRequestId: requestId,
+        signal: abort.signal,
+        key: options?.key,
+      })) as CreateMessageResult;
+    },
+    async roots(options) {
+      requireCapability(session, 'roots', 'roots');
+      return (await session.requestClient('roots/list', {}, { relatedRequestId: requestId, signal: abort.signal, key: options?.key })) as ListRootsResult;
+    },
+    get client() {
+      return { capabilities: session.declaredCapabilities ?? session.clientCapabilities, ...(session.clientInfo && { info: session.clientInfo }) };
+    },
+    async elicit(params, options) {
+      const mode = (params as { mode?: string }).mode === 'url' ? 'url' : 'form';
+      requireCapability(session, 'elicitation', 'elicit', mode);
+      let request: Record<string, unknown> = params;
+      if (mode === 'form') {
+        // JSON Schema from zod carries `$schema`, which the elicitation schema subset does not allow.
+        const { $schema: _ignored, ...requestedSchema } = compileSchema(params.requestedSchema).jsonSchema;
+        request = { ...params, requestedSchema };
+      }
+      return (await session.requestClient(
+        'elicitation/create',
+        request,
+        { relatedRequestId: requestId, signal: abort.signal, key: options?.key },
+      )) as ElicitResult;
+    },
+    notifyResourceUpdated: input.notifyResourceUpdated,
+    closeStream: () => session.closeRequestStream(requestId),
+    ...(auth && {
+      auth: {
+        subject: (auth.extra?.subject as string | undefined) ?? undefined,
+        clientId: auth.clientId,
+        scopes: auth.scopes,
+        claims: (auth.extra?.claims as Record<string, unknown> | undefined) ?? {},
+      },
+    }),
+  };
+}

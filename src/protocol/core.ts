@@ -1,0 +1,80 @@
+import type { Logger } from '../logger.js';
+import { createMethods, type ServerInfo } from './mcp-methods.js';
+import { Registry } from './registry.js';
+import { onResourceUpdated } from './resource-updates.js';
+import type { SessionDirectory } from './session-directory.js';
+import { SessionHub } from './session-hub.js';
+
+export interface Core {
+  registry: Registry;
+  hub: SessionHub;
+  onError(error: unknown, where: string): void;
+  /** Every resource update this instance delivers, for subscribers outside the hub (2026-era streams). */
+  onResourceUpdate(listener: (uri: string) => void): () => void;
+  stop(): Promise<void>;
+}
+
+/**
+ * The transport-free heart shared by the HTTP server and the in-memory test client: one registry,
+ * the sessions reading it, and the wiring that turns registry changes into notifications.
+ */
+export function createCore(options: {
+  info: ServerInfo;
+  logger: Logger;
+  maxSessions: number;
+  sessionTimeoutMs: number;
+  directory?: SessionDirectory;
+}): Core {
+  const { logger } = options;
+  const registry = new Registry();
+  const withStack = (error: unknown) => {
+    if (logger.level === 'debug' && (error as Error)?.stack) logger.raw((error as Error).stack!);
+  };
+  const onError = (error: unknown, where: string) => {
+    logger.error(`${where}: ${(error as Error)?.message ?? error}`);
+    withStack(error);
+  };
+  const updateListeners = new Set<(uri: string) => void>();
+  const deliver = (uri: string) => {
+    hub.notifyResourceUpdated(uri);
+    for (const listener of updateListeners) listener(uri);
+  };
+  const hub: SessionHub = new SessionHub({
+    methods: createMethods({
+      registry,
+      info: options.info,
+      notifyResourceUpdated: (uri) => {
+        deliver(uri);
+        options.directory?.broadcastResourceUpdate(uri);
+      },
+      onToolError: (tool, error) => {
+        logger.warn(`${tool} failed: ${(error as Error)?.message ?? error}`);
+        withStack(error);
+      },
+    }),
+    maxSessions: options.maxSessions,
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    onError,
+    directory: options.directory,
+  });
+  registry.on('change', (changes) => hub.broadcastListChanges(changes));
+  const stopUpdates = onResourceUpdated((uri) => {
+    deliver(uri);
+    options.directory?.broadcastResourceUpdate(uri);
+  });
+  // Updates published by other instances reach this instance's subscribers.
+  options.directory?.onResourceUpdate(deliver);
+  return {
+    registry,
+    hub,
+    onError,
+    onResourceUpdate(listener) {
+      updateListeners.add(listener);
+      return () => updateListeners.delete(listener);
+    },
+    async stop() {
+      stopUpdates();
+      await hub.closeAll();
+    },
+  };
+}

@@ -1,0 +1,17 @@
+export { defineTool, defineResource, definePrompt, ToolError } from './definitions/define.js';
+export type {
+  ToolDefinition,
+  ResourceDefinition,
+  StaticResourceDefinition,
+  TemplateResourceDefinition,
+  PromptDefinition,
+  InputSpec,
+  InferInput,
+  Completer,
+} from './definitions/define.js';
+export { text, image, audio, resource, resourceLink } from './definitions/content.js';
+export type { Context, AuthIdentity } from './definitions/context.js';
+export { notifyResourceUpdated } from './protocol/resource-updates.js';
+export { createServer } from './server/create-server.js';
+export type { ServerOptions, McpSseServer } from './server/options.js';
+export { defineConfig, type ConfigFile } from './cli/define-config.js';

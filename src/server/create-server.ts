@@ -1,0 +1,205 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { Socket } from 'node:net';
+import path from 'node:path';
+import { Authenticator } from '../auth/authenticator.js';
+import { DefinitionFolder } from '../files/definition-folder.js';
+import cluster from 'node:cluster';
+import { ClusterDirectory } from '../scale/cluster-directory.js';
+import { acceptRoutedConnections, PrimaryInformedDirectory } from '../scale/routed-worker.js';
+import type { SessionDirectory } from '../protocol/session-directory.js';
+import { hostname } from 'node:os';
+import { createHttpApp } from '../http/app.js';
+import { applyHttpTimeouts } from '../http/timeouts.js';
+import { loadInline } from '../files/inline.js';
+import { listen } from '../http/listen.js';
+import { DEFAULTS, type McpSseServer, type ServerOptions } from './options.js';
+import { createLogger } from '../logger.js';
+import type { ServerInfo } from '../protocol/mcp-methods.js';
+import { createCore } from '../protocol/core.js';
+import { createModernEndpoint } from '../modern/endpoint.js';
+import { defaultAllowedHosts, exposureWarning } from '../http/request-guard.js';
+import { AbortReason } from '../protocol/session.js';
+import { FolderWatcher } from '../files/watch.js';
+import { packageVersion } from '../version.js';
+
+function normalizeBasePath(basePath: string | undefined): string {
+  if (!basePath || basePath === '/') return '';
+  return `/${basePath.replace(/^\/+|\/+$/g, '')}`;
+}
+
+/** Starts an MCP server over both transports on one port, serving a folder or a list of definitions. */
+export async function createServer(options: ServerOptions = {}): Promise<McpSseServer> {
+  const logger = options.logger ?? createLogger({ level: options.logLevel, format: options.logFormat });
+  const host = options.host ?? DEFAULTS.host;
+  const basePath = normalizeBasePath(options.basePath ?? (options.publicUrl ? new URL(options.publicUrl).pathname : ''));
+  const info: ServerInfo = {
+    name: options.name ?? (options.dir ? path.basename(path.resolve(options.dir)) : 'mcp-sse'),
+    version: options.version ?? packageVersion,
+    instructions: options.instructions,
+  };
+
+  let ready = false;
+  let relayUrl = options.relayUrl ?? '';
+  // A `--workers` child: the primary owns the port and hands it connections.
+  const inCluster = cluster.isWorker && process.env.MCP_SSE_WORKER_ID !== undefined;
+  const redisDirectory = options.redis
+    ? // Loaded only when asked for: ioredis is the heaviest import of all, and most servers never use it.
+      new (await import('../scale/redis-directory.js')).RedisDirectory({ url: options.redis, relayUrl: () => relayUrl, onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`) })
+    : undefined;
+  const directory: SessionDirectory | undefined = redisDirectory
+    ? inCluster
+      ? new PrimaryInformedDirectory(redisDirectory, () => relayUrl)
+      : redisDirectory
+    : inCluster
+      ? new ClusterDirectory(() => relayUrl)
+      : undefined;
+  await directory?.start();
+  const { registry, hub, onError, onResourceUpdate, stop } = createCore({
+    directory,
+    info,
+    logger,
+    maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
+  });
+
+  let serverUrl = '';
+  const authenticator =
+    options.oauth || options.authenticate
+      ? new Authenticator({ token: options.authToken, oauth: options.oauth, authenticate: options.authenticate, serverUrl: () => serverUrl })
+      : undefined;
+  const modern = createModernEndpoint({
+    methods: hub.methods,
+    info,
+    watching: Boolean(options.dir) && options.watch !== false,
+    authenticated: Boolean(authenticator || options.authToken),
+    keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
+    maxHeld: options.maxSessions ?? DEFAULTS.maxSessions,
+    directory,
+    onError,
+    paramHeaders: (tool) => registry.tools.get(tool)?.paramHeaders,
+  });
+  registry.on('change', (changes) => modern.listChanged(changes));
+  const stopModernUpdates = onResourceUpdate((uri) => modern.resourceUpdated(uri));
+  const app = createHttpApp({
+    modern,
+    authenticator,
+    directory,
+    hub,
+    registry,
+    basePath,
+    trustProxy: options.trustProxy ?? false,
+    cors: options.cors ?? false,
+    allowedOrigins: options.allowedOrigins ?? [],
+    allowedHosts: defaultAllowedHosts(host, options.allowedHosts ?? []),
+    authToken: options.authToken,
+    keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
+    writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
+    resumeWindowMs: options.resumeWindowMs ?? DEFAULTS.resumeWindowMs,
+    info,
+    isReady: () => ready,
+    onError,
+    onSlowConsumer: (id) => logger.warn(`session ${id} stopped reading; dropped it`),
+  });
+
+  const httpServer = createHttpServer(app);
+  applyHttpTimeouts(httpServer);
+  const sockets = new Set<Socket>();
+  httpServer.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  let folder: DefinitionFolder | undefined;
+  let watcher: FolderWatcher | undefined;
+  const started = performance.now();
+  let files = 0;
+  if (options.dir) {
+    folder = new DefinitionFolder(path.resolve(options.dir), registry, logger);
+    const report = await folder.loadAll();
+    files = report.files.length;
+    if (options.watch !== false) {
+      watcher = new FolderWatcher(folder, registry);
+      await watcher.start();
+    }
+  }
+  if (options.definitions) registry.apply([loadInline(options.definitions)]);
+  ready = true;
+
+  let port: number;
+  let stopRouting: (() => void) | undefined;
+  try {
+    if (inCluster) {
+      // The primary owns the public port and hands connections over. Without Redis, siblings relay
+      // to each other on a private port. With it, other machines relay here too, so what Redis is
+      // told is the public address (or --relay-url), whose primary routes a relayed connection by
+      // its session like any other.
+      port = Number(process.env.MCP_SSE_ROUTED_PORT);
+      const privatePort = await listen(httpServer, 0, '127.0.0.1', { exclusive: true });
+      if (!redisDirectory) relayUrl = `http://127.0.0.1:${privatePort}`;
+      stopRouting = acceptRoutedConnections(httpServer);
+    } else {
+      port = await listen(httpServer, options.port ?? DEFAULTS.port, host);
+    }
+  } catch (error) {
+    await watcher?.close();
+    stopModernUpdates();
+    await modern.close();
+    await stop();
+    await directory?.close();
+    throw error;
+  }
+  const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = options.publicUrl?.replace(/\/+$/, '') ?? `http://${displayHost}:${port}${basePath}`;
+  serverUrl = url;
+  if (directory) {
+    const relayHost = host === '0.0.0.0' || host === '::' ? hostname() : host.includes(':') ? `[${host}]` : host;
+    relayUrl ||= `http://${relayHost}:${port}`;
+    await directory.announce();
+  }
+  const exposed = exposureWarning(host, Boolean(options.authToken || authenticator));
+  if (exposed) logger.warn(exposed);
+
+  let closing: Promise<void> | undefined;
+  async function close(): Promise<void> {
+    closing ??= (async () => {
+      await watcher?.close();
+      stopRouting?.();
+      httpServer.close();
+      const grace = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
+      const deadline = Date.now() + grace;
+      const running = () => modern.running > 0 || [...hub.sessions.values()].some((s) => s.inflight.size > 0);
+      const settle = async (until: number) => {
+        while (running() && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+      };
+      // Let running calls finish (up to the grace period) before their streams close; calls still
+      // running then are aborted and answered with an error, so clients are not left waiting.
+      await settle(deadline);
+      const reason = new AbortReason('disconnected', 'the server is shutting down');
+      for (const session of hub.sessions.values()) for (const call of session.inflight.values()) call.abort(reason);
+      await settle(Date.now() + 1000);
+      // 2026-07-28 calls still running are cut by closing their exchanges.
+      stopModernUpdates();
+      await modern.close();
+      await stop();
+      await directory?.close();
+      httpServer.closeIdleConnections();
+      for (const socket of sockets) socket.destroy();
+    })();
+    return closing;
+  }
+
+  return {
+    url,
+    sseUrl: `${url}/sse`,
+    mcpUrl: `${url}/mcp`,
+    port,
+    info,
+    registry,
+    hub,
+    folder,
+    startup: { files, ms: performance.now() - started },
+    close,
+  };
+}

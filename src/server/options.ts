@@ -1,0 +1,84 @@
+import type { AuthenticateHook, OAuthOptions } from '../auth/authenticator.js';
+import type { DefinitionFolder } from '../files/definition-folder.js';
+import type { LogFormat, Logger, LogLevel } from '../logger.js';
+import type { ServerInfo } from '../protocol/mcp-methods.js';
+import type { Registry } from '../protocol/registry.js';
+import type { SessionHub } from '../protocol/session-hub.js';
+
+export interface ServerOptions {
+  /** A folder of definition files; or pass `definitions` directly. */
+  dir?: string;
+  definitions?: unknown[];
+  port?: number;
+  host?: string;
+  /** Reload on file changes (default true when serving a folder). */
+  watch?: boolean;
+  name?: string;
+  version?: string;
+  instructions?: string;
+  logLevel?: LogLevel;
+  logFormat?: LogFormat;
+  logger?: Logger;
+  authToken?: string;
+  allowedOrigins?: string[];
+  allowedHosts?: string[];
+  cors?: boolean;
+  /** A path prefix for every route, e.g. `/tools` behind a proxy. */
+  basePath?: string;
+  /** The URL clients reach the server at, when it differs from where it listens. */
+  publicUrl?: string;
+  /** Honour X-Forwarded-Proto/Host/Prefix from the proxy in front in the URLs announced to clients. */
+  trustProxy?: boolean;
+  keepaliveMs?: number;
+  maxSessions?: number;
+  sessionTimeoutMs?: number;
+  maxBodyBytes?: number;
+  /** Bytes queued for a client that stopped reading before its session is dropped. */
+  maxBufferedBytes?: number;
+  /** How long a Streamable HTTP response may wait for a client that stopped reading before its session is dropped. */
+  writeTimeoutMs?: number;
+  /**
+   * How long Streamable HTTP calls whose POST stream dropped keep running for the client to resume
+   * it (GET with `Last-Event-ID`, which SDK clients do by themselves); 0 stops them at once.
+   */
+  resumeWindowMs?: number;
+  /** How long `close()` lets running calls finish before cutting connections. */
+  shutdownTimeoutMs?: number;
+  /** OAuth 2.1 resource server: JWT access tokens from this issuer. */
+  oauth?: OAuthOptions;
+  /** A hook that authenticates a request any other way: return an identity, or null to refuse. */
+  authenticate?: AuthenticateHook;
+  /** Scale-out: a Redis URL; every instance using it can serve every session. */
+  redis?: string;
+  /** Where other instances reach this one (default: the bound address and port). */
+  relayUrl?: string;
+}
+
+export interface McpSseServer {
+  /** Where clients connect, base path included, no trailing slash. */
+  url: string;
+  sseUrl: string;
+  mcpUrl: string;
+  port: number;
+  info: ServerInfo;
+  registry: Registry;
+  hub: SessionHub;
+  folder?: DefinitionFolder;
+  /** Files loaded at start and how long it took. */
+  startup: { files: number; ms: number };
+  close(): Promise<void>;
+}
+
+export const DEFAULTS = {
+  port: 8000,
+  host: '127.0.0.1',
+  keepaliveMs: 15_000,
+  maxSessions: 10_000,
+  sessionTimeoutMs: 30 * 60_000,
+  maxBodyBytes: 4 * 1024 * 1024,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  writeTimeoutMs: 30_000,
+  resumeWindowMs: 30_000,
+  shutdownTimeoutMs: 10_000,
+};
+
