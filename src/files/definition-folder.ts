@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { listServedFiles } from './discover.js';
 import { stampOf } from './file-stamp.js';
-import { loadFile } from './loader.js';
+import { loadFile, type DefinitionRunner } from './loader.js';
 import type { FileLoad } from '../definitions/file-load.js';
 import type { Logger } from '../logger.js';
 import { logFailures, logReload } from './reload-log.js';
@@ -47,12 +47,14 @@ export class DefinitionFolder {
     readonly root: string,
     private readonly registry: Registry,
     private readonly logger: Logger,
+    /** Where tool code runs: this thread when absent, or the tool workers. */
+    private readonly runner?: DefinitionRunner,
   ) {}
 
   async loadAll(): Promise<Omit<ReloadReport, 'stamps'>> {
     const started = performance.now();
     const files = await this.listFiles();
-    const loads = await Promise.all(files.map((file) => loadFile(file, this.root)));
+    const loads = await Promise.all(files.map((file) => loadFile(file, this.root, { runner: this.runner })));
     const summary = this.registry.apply(loads);
     logFailures(this.logger, this.registry, summary);
     return { files, summary, ms: performance.now() - started };
@@ -134,7 +136,7 @@ export class DefinitionFolder {
       // that fails the same way again is no news and stays out of the reload.
       const retried = listed.filter((file) => !wanted(file) && !loads.has(file) && this.registry.files.get(file)?.error);
       const toLoad = [...listed.filter(wanted), ...retried];
-      await Promise.all(toLoad.map(async (file) => loads.set(file, await loadFile(file, this.root, { servingHash: this.servingHash(file) }))));
+      await Promise.all(toLoad.map(async (file) => loads.set(file, await loadFile(file, this.root, { servingHash: this.servingHash(file), runner: this.runner }))));
       for (const file of retried) {
         const load = loads.get(file);
         if (load?.ok === false && load.error.message === this.registry.files.get(file)?.error?.message) loads.delete(file);

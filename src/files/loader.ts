@@ -10,6 +10,54 @@ import { definitionKind } from '../definitions/define.js';
 export interface LoadOptions {
   /** The hash of the code now serving for this file, if it serves its last version cleanly. */
   servingHash?: string;
+  /** Where the file's code runs; in this thread when absent. */
+  runner?: DefinitionRunner;
+}
+
+export type DefineOutcome = { ok: true; definitions: LoadedDefinition[] } | { ok: false; error: LoadError };
+
+/**
+ * Runs a file's compiled code and checks what it exports: in this thread, or in a tool worker
+ * (`isolation/`), which hands back definitions whose functions call into the worker.
+ */
+export interface DefinitionRunner {
+  define(input: { file: string; root: string; relative: string; code: string; codeHash: string }): Promise<DefineOutcome>;
+}
+
+/** Runs compiled code here, in the server's own thread. */
+export const inProcessRunner: DefinitionRunner = {
+  async define({ file, root, relative, code }) {
+    let exports: Record<string, unknown>;
+    try {
+      exports = evaluateModule(code, file);
+    } catch (error) {
+      return { ok: false, error: await frameForRuntimeError(error, file, code, root) };
+    }
+    return defineFromExports(exports, file, relative);
+  },
+};
+
+/** The definitions a module exports, compiled and checked; problems make the whole file fail. */
+export function defineFromExports(exports: Record<string, unknown>, file: string, relative: string): DefineOutcome {
+  // `module.exports = defineTool(...)` makes the definition itself the exports object.
+  const found = findDefinitions(definitionKind(exports) ? { default: exports } : exports);
+  const definitions: LoadedDefinition[] = [];
+  const problems: string[] = [];
+  for (const item of found) {
+    try {
+      definitions.push(compileDefinition(item, file, relative));
+    } catch (error) {
+      problems.push(error instanceof DefinitionError ? error.message : String(error));
+    }
+  }
+  const keys = new Set<string>();
+  for (const def of definitions) {
+    const id = `${def.kind}:${def.key}`;
+    if (keys.has(id)) problems.push(`${def.kind} "${def.key}" is defined twice in this file`);
+    keys.add(id);
+  }
+  if (problems.length > 0) return { ok: false, error: new LoadError(problems.join('\n')) };
+  return { ok: true, definitions };
 }
 
 /** Compiles, evaluates and checks one served file. Never throws: failures come back as data. */
@@ -35,33 +83,8 @@ export async function loadFile(file: string, root: string, options: LoadOptions 
   const codeHash = createHash('sha1').update(compiled.code).digest('base64');
   if (codeHash === options.servingHash) return { file, ok: 'unchanged', inputs: compiled.inputs };
 
-  let exports: Record<string, unknown>;
-  try {
-    exports = evaluateModule(compiled.code, file);
-  } catch (error) {
-    return { file, ok: false, error: await frameForRuntimeError(error, file, compiled.code, root), inputs: compiled.inputs };
-  }
-
-  const relative = path.relative(root, file);
-  // `module.exports = defineTool(...)` makes the definition itself the exports object.
-  const found = findDefinitions(definitionKind(exports) ? { default: exports } : exports);
-  const definitions: LoadedDefinition[] = [];
-  const problems: string[] = [];
-  for (const item of found) {
-    try {
-      definitions.push(compileDefinition(item, file, relative));
-    } catch (error) {
-      problems.push(error instanceof DefinitionError ? error.message : String(error));
-    }
-  }
-  const keys = new Set<string>();
-  for (const def of definitions) {
-    const id = `${def.kind}:${def.key}`;
-    if (keys.has(id)) problems.push(`${def.kind} "${def.key}" is defined twice in this file`);
-    keys.add(id);
-  }
-  if (problems.length > 0) {
-    return { file, ok: false, error: new LoadError(problems.join('\n')), inputs: compiled.inputs };
-  }
-  return { file, ok: true, definitions, inputs: compiled.inputs, codeHash };
+  const runner = options.runner ?? inProcessRunner;
+  const outcome = await runner.define({ file, root, relative: path.relative(root, file), code: compiled.code, codeHash });
+  if (!outcome.ok) return { file, ok: false, error: outcome.error, inputs: compiled.inputs };
+  return { file, ok: true, definitions: outcome.definitions, inputs: compiled.inputs, codeHash };
 }
