@@ -19,6 +19,27 @@ export function provideToolApi(api: object): void {
   ownApi = api;
 }
 
+/** The id under which a module gets its own `process` (see guardedProcess); no package can have it. */
+const PROCESS_ID = '\0mcp-sse:process';
+
+/**
+ * The `process` tool code sees: the real one, except that `exit` throws. In the server's thread
+ * a tool's `process.exit()` would end every session of every client; in a tool worker it would
+ * end the calls of every tool sharing it. Either way the caller gets an error naming the file.
+ */
+function guardedProcess(file: string): NodeJS.Process {
+  const exit = (code?: number | string) => {
+    throw new Error(`process.exit(${code ?? ''}) called by tool code in ${file}: it would stop the server for every client; throw an error (or a ToolError) instead`);
+  };
+  return new Proxy(process, {
+    get(target, key) {
+      if (key === 'exit') return exit;
+      const value = Reflect.get(target, key, target) as unknown;
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 function isPackage(id: string, name: string): boolean {
   return id === name || id.startsWith(`${name}/`);
 }
@@ -41,6 +62,7 @@ export function evaluateModule(code: string, file: string): Record<string, unkno
       if (!ownApi) throw new Error('mcp-sse: no API was handed to tool files (the entry point must call provideToolApi)');
       return ownApi;
     }
+    if (id === PROCESS_ID) return guardedProcess(file);
     if (id === 'mcp-sse/testing') return ownRequire('../testing.js');
     if (isPackage(id, 'zod')) {
       try {
@@ -55,6 +77,7 @@ export function evaluateModule(code: string, file: string): Record<string, unkno
   // Module#_compile builds the module's `require` from this method, so this is where ids resolve.
   mod.require = Object.assign(requireFn, { resolve: userRequire.resolve, cache: userRequire.cache }) as unknown as NodeJS.Require;
   const url = JSON.stringify(pathToFileURL(file).href);
-  mod._compile(`var __mcpSseImportMetaUrl = ${url};${code}`, file);
+  // On the bundle's first line, so that every line number stays the one its source map knows.
+  mod._compile(`var __mcpSseImportMetaUrl = ${url}, process = require(${JSON.stringify(PROCESS_ID)});${code}`, file);
   return mod.exports as Record<string, unknown>;
 }

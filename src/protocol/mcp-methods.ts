@@ -85,12 +85,21 @@ export function createMethods(deps: MethodDeps): MethodTable {
       () => controller.abort(new AbortReason('timeout', `Tool ${tool.name} timed out after ${tool.timeoutMs} ms`)),
       tool.timeoutMs,
     );
+    const started = performance.now();
     try {
       const ctx = contextFor(session, request, params, tool.name);
       const value = await untilAborted(
         new Promise((resolve) => resolve(tool.handler(args, ctx))),
         controller,
       );
+      // Settled past its timeout without the timer firing: the handler held the event loop (a
+      // loop, sync I/O) the whole time, and every other session with it. Its late result is no
+      // answer: the client was promised a timeout.
+      const ms = performance.now() - started;
+      if (ms > tool.timeoutMs && !controller.aborted) {
+        deps.onToolError(tool.name, new Error(`blocked the event loop for ${Math.round(ms)} ms, past its ${tool.timeoutMs} ms timeout; every session waited (run tool code in workers, the default, to stop it for real)`));
+        return errorResult(`Tool ${tool.name} timed out after ${tool.timeoutMs} ms`);
+      }
       return toCallToolResult(value, tool);
     } catch (error) {
       const reason = controller.reason as AbortReason | undefined;

@@ -11,6 +11,8 @@ import { hostname } from 'node:os';
 import { createHttpApp } from '../http/app.js';
 import { applyHttpTimeouts } from '../http/timeouts.js';
 import { loadInline } from '../files/inline.js';
+import { ToolWorkers } from '../isolation/tool-workers.js';
+import { notifyResourceUpdated } from '../protocol/resource-updates.js';
 import { listen } from '../http/listen.js';
 import { DEFAULTS, type McpSseServer, type ServerOptions } from './options.js';
 import { createLogger } from '../logger.js';
@@ -115,8 +117,19 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   let watcher: FolderWatcher | undefined;
   const started = performance.now();
   let files = 0;
+  // Tool code runs in worker threads unless told otherwise; definitions passed in code stay here.
+  const toolWorkers =
+    options.dir && (options.isolation ?? DEFAULTS.isolation) === 'workers'
+      ? new ToolWorkers({
+          size: options.toolWorkers ?? DEFAULTS.toolWorkers,
+          memoryMb: options.toolMemoryMb ?? DEFAULTS.toolMemoryMb,
+          loadTimeoutMs: options.loadTimeoutMs ?? DEFAULTS.loadTimeoutMs,
+          logger,
+          onResourceUpdated: notifyResourceUpdated,
+        })
+      : undefined;
   if (options.dir) {
-    folder = new DefinitionFolder(path.resolve(options.dir), registry, logger);
+    folder = new DefinitionFolder(path.resolve(options.dir), registry, logger, toolWorkers);
     const report = await folder.loadAll();
     files = report.files.length;
     if (options.watch !== false) {
@@ -148,6 +161,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     await modern.close();
     await stop();
     await directory?.close();
+    await toolWorkers?.close();
     throw error;
   }
   const displayHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
@@ -184,6 +198,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       await modern.close();
       await stop();
       await directory?.close();
+      await toolWorkers?.close();
       httpServer.closeIdleConnections();
       for (const socket of sockets) socket.destroy();
     })();

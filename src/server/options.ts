@@ -52,6 +52,18 @@ export interface ServerOptions {
   redis?: string;
   /** Where other instances reach this one (default: the bound address and port). */
   relayUrl?: string;
+  /**
+   * `workers` (default): tool code (loading, handlers, readers, getters, completers) runs in
+   * worker threads, so a tool that spins, exits or runs out of memory costs its worker, not the
+   * server. `none`: in the server's own thread, as in version 1.
+   */
+  isolation?: 'workers' | 'none';
+  /** Worker threads for tool code; each file is loaded in one of them. */
+  toolWorkers?: number;
+  /** Heap limit of each tool worker, in MB. */
+  toolMemoryMb?: number;
+  /** How long a file's top-level code may run when it loads (isolated mode). */
+  loadTimeoutMs?: number;
 }
 
 export interface McpSseServer {
@@ -80,5 +92,9 @@ export const DEFAULTS = {
   writeTimeoutMs: 30_000,
   resumeWindowMs: 30_000,
   shutdownTimeoutMs: 10_000,
+  isolation: 'workers' as 'workers' | 'none',
+  toolWorkers: 2,
+  toolMemoryMb: 512,
+  loadTimeoutMs: 10_000,
 };
 

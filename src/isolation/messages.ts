@@ -1,0 +1,89 @@
+import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ParamHeader } from '../definitions/param-headers.js';
+
+/**
+ * What crosses between the server's thread and a tool worker. Everything is structured-clone
+ * data: definitions travel as descriptors (their functions stay in the worker), and `ctx` as the
+ * plain facts of the request plus messages for what it does.
+ */
+
+/** A thrown value, as the other side can rebuild it. */
+export interface Thrown {
+  message: string;
+  name?: string;
+  stack?: string;
+  /** A ToolError: a message meant for the model, not a failure worth logging. */
+  toolError?: boolean;
+}
+
+interface Common {
+  key: string;
+  name: string;
+  file: string;
+}
+export type Descriptor =
+  | (Common & { kind: 'tool'; entry: Tool; inputSchema: Record<string, unknown>; paramHeaders: ParamHeader[]; timeoutMs: number; scopes: string[] })
+  | (Common & { kind: 'resource'; entry: Resource | ResourceTemplate; mimeType?: string; uriTemplate?: string; hasList: boolean; completers: string[] })
+  | (Common & {
+      kind: 'prompt';
+      entry: Prompt;
+      argsSchema: Record<string, unknown>;
+      fields: Array<{ name: string; description?: string; required: boolean }>;
+      completers: string[];
+    });
+
+/** Which function of which definition of which loaded version a call runs. */
+export interface Target {
+  version: number;
+  kind: Descriptor['kind'];
+  key: string;
+  fn: 'handler' | 'read' | 'list' | 'get' | 'complete';
+  /** For `complete`: the argument or template variable. */
+  completer?: string;
+}
+
+/** The request as `ctx` shows it; what `ctx` does travels as `op` messages. */
+export interface ContextFacts {
+  sessionId: string;
+  requestId: string | number;
+  meta: Record<string, unknown>;
+  client: unknown;
+  auth?: unknown;
+}
+
+export type ContextOp = 'progress' | 'log' | 'sample' | 'elicit' | 'roots' | 'notify' | 'closeStream';
+
+export type ToWorker =
+  | { t: 'load'; id: number; version: number; file: string; relative: string; root: string; code: string }
+  | { t: 'drop'; version: number }
+  | { t: 'call'; id: number; target: Target; args: unknown[]; ctx: ContextFacts }
+  | { t: 'abort'; id: number; kind: 'cancelled' | 'timeout' | 'disconnected'; message: string }
+  | { t: 'opReply'; op: number; ok: boolean; value?: unknown; error?: Thrown }
+  | { t: 'ping'; id: number };
+
+export type FromWorker =
+  | { t: 'loaded'; id: number; ok: true; descriptors: Descriptor[] }
+  | { t: 'loaded'; id: number; ok: false; error: Thrown }
+  | { t: 'done'; id: number; ok: true; value: unknown }
+  | { t: 'done'; id: number; ok: false; error: Thrown }
+  /** The arguments did not match the definition's schema (checked in the worker, with zod). */
+  | { t: 'done'; id: number; ok: 'invalid'; message: string }
+  | { t: 'op'; op: number; call: number; name: ContextOp; args: unknown[] }
+  /** The handler's `ctx` was collected: nothing can use the call's real one any more. */
+  | { t: 'ctxGone'; call: number }
+  | { t: 'resourceUpdated'; uri: string }
+  | { t: 'stray'; what: string; text: string }
+  | { t: 'pong'; id: number };
+
+export function toThrown(error: unknown, isToolError: (error: unknown) => boolean): Thrown {
+  if (error instanceof Error) {
+    return { message: error.message, name: error.name, stack: error.stack, ...(isToolError(error) && { toolError: true }) };
+  }
+  let message: string;
+  try {
+    message = typeof error === 'symbol' ? error.toString() : String(error);
+  } catch {
+    message = Object.prototype.toString.call(error);
+  }
+  return { message };
+}

@@ -1,0 +1,251 @@
+import { Worker } from 'node:worker_threads';
+import type { Context } from '../definitions/context.js';
+import { ToolError } from '../definitions/define.js';
+import { LoadError } from '../definitions/file-load.js';
+import type { DefinitionRunner, DefineOutcome } from '../files/loader.js';
+import type { Logger } from '../logger.js';
+import type { ContextFacts, FromWorker, Target, Thrown, ToWorker } from './messages.js';
+import { remoteDefinitions } from './remote-definitions.js';
+import { performOp } from './context-ops.js';
+
+export interface ToolWorkerOptions {
+  /** Threads that run tool code; each file is loaded in one of them. */
+  size: number;
+  /** Heap limit of each (V8's old generation), in MB. */
+  memoryMb: number;
+  /** How long a file's top-level code may run before its load fails and its worker is replaced. */
+  loadTimeoutMs: number;
+  logger: Logger;
+  /** `notifyResourceUpdated` called by tool code outside any request. */
+  onResourceUpdated(uri: string): void;
+}
+
+/** After an abort, how long a call may take to stop before its worker is asked whether it still answers. */
+const STOP_GRACE_MS = 1000;
+const PING_TIMEOUT_MS = 1000;
+const ENTRY = new URL('./worker.js', import.meta.url);
+
+interface Call {
+  slot: Slot;
+  name: string;
+  ctx: Context;
+  resolve(value: { invalid: string } | { value: unknown }): void;
+  reject(error: Error): void;
+}
+interface Load {
+  slot: Slot;
+  file: string;
+  resolve(outcome: { ok: true; descriptors: import('./messages.js').Descriptor[] } | { ok: false; error: Thrown }): void;
+}
+interface Slot {
+  index: number;
+  worker: Worker;
+  /** Why it is being stopped, when we stop it: what its unfinished calls are told. */
+  stopping?: string;
+  files: number;
+  deaths: number[];
+}
+
+/** The worker's error as this thread's: a ToolError stays one (a message for the model, not logged). */
+function rebuild(thrown: Thrown): Error {
+  const error = thrown.toolError ? new ToolError(thrown.message) : new Error(thrown.message);
+  if (thrown.name && !thrown.toolError) error.name = thrown.name;
+  if (thrown.stack) error.stack = thrown.stack;
+  return error;
+}
+
+/**
+ * Tool code in worker threads (the isolated mode): a pool of workers, each file assigned to one.
+ * A handler past its timeout whose worker no longer answers, `process.exit`, a runaway allocation
+ * or a file whose top-level code never finishes costs that worker, which is replaced and given
+ * its files again; the server's thread (sessions, transports, registry, /healthz) never waits.
+ */
+export class ToolWorkers implements DefinitionRunner {
+  private readonly slots: Slot[] = [];
+  private readonly calls = new Map<number, Call>();
+  /** The real ctx of every call whose worker-side ctx may still be used, even after it answered. */
+  private readonly contexts = new Map<number, { slot: Slot; ctx: Context }>();
+  private readonly loads = new Map<number, Load>();
+  private readonly pings = new Map<number, () => void>();
+  /** Versions some definition in this thread still refers to, to load again into a new worker. */
+  private readonly live = new Map<number, { slot: number; refs: number; message: Extract<ToWorker, { t: 'load' }> }>();
+  private readonly assigned = new Map<string, number>();
+  private readonly released = new FinalizationRegistry<number>((version) => this.release(version));
+  private nextId = 1;
+  private nextVersion = 1;
+  private closed = false;
+
+  constructor(private readonly options: ToolWorkerOptions) {
+    for (let i = 0; i < Math.max(1, options.size); i++) this.slots.push(this.spawn(i, []));
+  }
+
+  private spawn(index: number, deaths: number[]): Slot {
+    const worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } });
+    const slot: Slot = { index, worker, files: this.slots[index]?.files ?? 0, deaths };
+    worker.unref();
+    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    worker.on('error', (error: Error & { code?: string }) => {
+      slot.stopping ??= error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `it ran out of memory (the limit is ${this.options.memoryMb} MB a worker; see --tool-memory)` : `it failed: ${error.message}`;
+    });
+    worker.on('exit', (code) => this.died(slot, slot.stopping ?? `it exited with code ${code} (tool code called process.exit?)`));
+    return slot;
+  }
+
+  /** Loads `code` in the file's worker; its definitions come back as stand-ins that call into it. */
+  async define(input: { file: string; root: string; relative: string; code: string }): Promise<DefineOutcome> {
+    if (this.closed) return { ok: false, error: new LoadError('the server is closing') };
+    const slot = this.slotFor(input.file);
+    const version = this.nextVersion++;
+    const id = this.nextId++;
+    const message: Extract<ToWorker, { t: 'load' }> = { t: 'load', id, version, file: input.file, relative: input.relative, root: input.root, code: input.code };
+    const outcome = await new Promise<Parameters<Load['resolve']>[0]>((resolve) => {
+      const timer = setTimeout(() => this.stop(slot, `the top-level code of ${input.relative} did not finish within ${this.options.loadTimeoutMs} ms`), this.options.loadTimeoutMs);
+      this.loads.set(id, { slot, file: input.file, resolve: (o) => (clearTimeout(timer), resolve(o)) });
+      slot.worker.postMessage(message);
+    });
+    if (!outcome.ok) {
+      this.post(slot, { t: 'drop', version });
+      return { ok: false, error: new LoadError(outcome.error.message) };
+    }
+    this.live.set(version, { slot: slot.index, refs: outcome.descriptors.length, message });
+    const definitions = remoteDefinitions(outcome.descriptors, (target, args, ctx, name) => this.call(version, target, args, ctx, name));
+    // Once nothing here uses this version (replaced, removed, its last call done), its worker lets it go.
+    for (const def of definitions) this.released.register(def, version);
+    return { ok: true, definitions };
+  }
+
+  private slotFor(file: string): Slot {
+    let index = this.assigned.get(file);
+    if (index === undefined) {
+      index = this.slots.reduce((best, s) => (s.files < this.slots[best]!.files ? s.index : best), 0);
+      this.assigned.set(file, index);
+      this.slots[index]!.files++;
+    }
+    return this.slots[index]!;
+  }
+
+  private release(version: number): void {
+    const entry = this.live.get(version);
+    // A version goes with its last definition.
+    if (!entry || --entry.refs > 0) return;
+    this.live.delete(version);
+    this.post(this.slots[entry.slot]!, { t: 'drop', version });
+  }
+
+  private call(version: number, target: Omit<Target, 'version'>, args: unknown[], ctx: Context, name: string): Promise<{ invalid: string } | { value: unknown }> {
+    const entry = this.live.get(version);
+    const slot = this.slots[entry?.slot ?? 0]!;
+    const id = this.nextId++;
+    const facts: ContextFacts = { sessionId: ctx.sessionId, requestId: ctx.requestId, meta: ctx.meta, client: ctx.client, auth: ctx.auth };
+    return new Promise((resolve, reject) => {
+      this.calls.set(id, { slot, name, ctx, resolve, reject });
+      this.contexts.set(id, { slot, ctx });
+      const onAbort = () => this.aborted(id, ctx.signal.reason);
+      if (ctx.signal.aborted) return onAbort();
+      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      this.post(slot, { t: 'call', id, target: { ...target, version }, args, ctx: facts });
+    });
+  }
+
+  /** The call was cancelled or timed out: told to stop; if its worker no longer answers, it goes. */
+  private aborted(id: number, reason: { kind?: string; message?: string } | undefined): void {
+    const call = this.calls.get(id);
+    if (!call) return;
+    const kind = (reason?.kind ?? 'cancelled') as 'cancelled' | 'timeout' | 'disconnected';
+    this.post(call.slot, { t: 'abort', id, kind, message: reason?.message ?? 'aborted' });
+    const { slot } = call;
+    setTimeout(async () => {
+      if (!this.calls.has(id) || slot.stopping) return;
+      if (!(await this.answers(slot))) this.stop(slot, `tool ${call.name} kept it busy past its ${kind === 'timeout' ? 'timeout' : 'cancellation'}`);
+    }, STOP_GRACE_MS).unref();
+  }
+
+  private answers(slot: Slot): Promise<boolean> {
+    const id = this.nextId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => (this.pings.delete(id), resolve(false)), PING_TIMEOUT_MS);
+      this.pings.set(id, () => (clearTimeout(timer), resolve(true)));
+      this.post(slot, { t: 'ping', id });
+    });
+  }
+
+  private stop(slot: Slot, why: string): void {
+    if (slot.stopping || this.slots[slot.index] !== slot) return;
+    slot.stopping = why;
+    void slot.worker.terminate();
+  }
+
+  private post(slot: Slot, message: ToWorker): void {
+    if (!slot.stopping) slot.worker.postMessage(message);
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    switch (message.t) {
+      case 'loaded': {
+        const load = this.loads.get(message.id);
+        this.loads.delete(message.id);
+        return load?.resolve(message.ok ? { ok: true, descriptors: message.descriptors } : { ok: false, error: message.error });
+      }
+      case 'done': {
+        const call = this.calls.get(message.id);
+        if (!call) return;
+        this.calls.delete(message.id);
+        if (message.ok === true) call.resolve({ value: message.value });
+        else if (message.ok === 'invalid') call.resolve({ invalid: message.message });
+        else call.reject(rebuild(message.error));
+        return;
+      }
+      case 'op':
+        return performOp(this.contexts.get(message.call)?.ctx, message, (reply) => this.post(slot, reply));
+      case 'ctxGone':
+        return void this.contexts.delete(message.call);
+      case 'resourceUpdated':
+        return this.options.onResourceUpdated(message.uri);
+      case 'stray':
+        return this.options.logger.error(`${message.what} (the server keeps running): ${message.text}`);
+      case 'pong':
+        return this.pings.get(message.id)?.();
+    }
+  }
+
+  /** A worker is gone: what it was doing fails with why, and a new one takes its files. */
+  private died(slot: Slot, why: string): void {
+    if (this.slots[slot.index] !== slot) return;
+    for (const [id, call] of this.calls) {
+      if (call.slot !== slot) continue;
+      this.calls.delete(id);
+      call.reject(new Error(`its tool worker was stopped: ${why}`));
+    }
+    for (const [id, entry] of this.contexts) if (entry.slot === slot) this.contexts.delete(id);
+    for (const [id, load] of this.loads) {
+      if (load.slot !== slot) continue;
+      this.loads.delete(id);
+      load.resolve({ ok: false, error: { message: `cannot load: its tool worker was stopped: ${why}` } });
+    }
+    if (this.closed) return;
+    this.options.logger.warn(`tool worker ${slot.index + 1} stopped: ${why}; starting a new one`);
+    const now = Date.now();
+    const deaths = [...slot.deaths.filter((t) => now - t < 60_000), now];
+    // A worker that dies again and again (a file that kills it on every load) is restarted ever
+    // more slowly, so it never spins the machine.
+    const delay = deaths.length > 3 ? Math.min(30_000, 250 * 2 ** (deaths.length - 3)) : 0;
+    setTimeout(() => this.respawn(slot.index, deaths), delay).unref();
+  }
+
+  private respawn(index: number, deaths: number[]): void {
+    if (this.closed) return;
+    const slot = this.spawn(index, deaths);
+    this.slots[index] = slot;
+    for (const { slot: s, message } of this.live.values()) if (s === index) slot.worker.postMessage({ ...message, id: 0 });
+  }
+
+  /** Restarts since start, for /healthz. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+  }
+}

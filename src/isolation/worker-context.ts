@@ -1,0 +1,50 @@
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import type { Context } from '../definitions/context.js';
+import { compileSchema } from '../definitions/schema.js';
+import { LOG_LEVELS } from '../protocol/context.js';
+import type { ContextFacts, ContextOp } from './messages.js';
+
+/** How a worker's `ctx` reaches the real one in the server's thread. */
+export interface OpChannel {
+  /** An operation whose answer the handler awaits. */
+  request(call: number, name: ContextOp, args: unknown[]): Promise<unknown>;
+  /** One nobody waits for. */
+  post(call: number, name: ContextOp, args: unknown[]): void;
+}
+
+/**
+ * The `ctx` a handler gets inside a tool worker: the request's facts are copied in, and what it
+ * does (progress, logs, sampling, elicitation, roots, updates) is done by the server's thread
+ * through the real `ctx` of the call, so every transport and era behaves as in-process.
+ */
+export function workerContext(callId: number, facts: ContextFacts, signal: AbortSignal, channel: OpChannel): { callId: number; context: Context } {
+  let log: Context['log'] | undefined;
+  const makeLog = () => {
+    const made = {} as Record<LoggingLevel, (message: string, data?: unknown) => Promise<void>>;
+    for (const level of LOG_LEVELS) made[level] = async (message, data) => void (await channel.request(callId, 'log', [level, message, data]));
+    return made;
+  };
+  const context: Context = {
+    signal,
+    sessionId: facts.sessionId,
+    requestId: facts.requestId,
+    meta: facts.meta,
+    client: facts.client as Context['client'],
+    ...(facts.auth !== undefined && { auth: facts.auth as Context['auth'] }),
+    progress: async (done, total, message) => void (await channel.request(callId, 'progress', [done, total, message])),
+    get log() {
+      return (log ??= makeLog());
+    },
+    sample: async (params, options) => (await channel.request(callId, 'sample', [params, options])) as never,
+    roots: async (options) => (await channel.request(callId, 'roots', [options])) as never,
+    async elicit(params, options) {
+      // A zod shape cannot cross threads: it goes as the JSON Schema the client would get anyway.
+      const request = (params as { mode?: string }).mode === 'url' ? params : { ...params, requestedSchema: compileSchema(params.requestedSchema).jsonSchema };
+      return (await channel.request(callId, 'elicit', [request, options])) as never;
+    },
+    notifyResourceUpdated: (uri) => channel.post(callId, 'notify', [uri]),
+    // Asked of the server's thread without waiting: true means "asked", not "done".
+    closeStream: () => (channel.post(callId, 'closeStream', []), true),
+  };
+  return { callId, context };
+}

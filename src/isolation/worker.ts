@@ -1,0 +1,177 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { parentPort } from 'node:worker_threads';
+import { audio, image, resource, resourceLink, text } from '../definitions/content.js';
+import { definePrompt, defineResource, defineTool, isToolError, ToolError } from '../definitions/define.js';
+import type { LoadedDefinition, LoadedPrompt, LoadedResource, LoadedTool } from '../definitions/definitions.js';
+import { toCallToolResult, toGetPromptResult, toReadResourceResult } from '../definitions/results.js';
+import { frameForRuntimeError } from '../files/compile.js';
+import { evaluateModule, provideToolApi } from '../files/evaluate.js';
+import { defineFromExports } from '../files/loader.js';
+import { describeThrown } from '../logger.js';
+import { notifyResourceUpdated, onResourceUpdated } from '../protocol/resource-updates.js';
+import { AbortReason } from '../protocol/session.js';
+import type { Descriptor, FromWorker, Target, Thrown, ToWorker } from './messages.js';
+import { toThrown } from './messages.js';
+import { workerContext, type OpChannel } from './worker-context.js';
+
+/**
+ * A tool worker: loads the files the server assigns to it and runs their handlers, readers,
+ * getters and completers. If tool code spins, exits or runs out of memory, only this thread is
+ * lost; the server's thread (sessions, transports, registry) is never blocked by it.
+ */
+const port = parentPort!;
+const send = (message: FromWorker) => port.postMessage(message);
+
+// Stacks of tool code point at the tool's own lines (esbuild's inline source maps).
+process.setSourceMapsEnabled(true);
+
+// The API tool files import as `mcp-sse`, with the same names as the library's. A server cannot
+// be started from inside a tool worker.
+provideToolApi({
+  defineTool,
+  defineResource,
+  definePrompt,
+  ToolError,
+  text,
+  image,
+  audio,
+  resource,
+  resourceLink,
+  notifyResourceUpdated,
+  defineConfig: <T>(config: T) => config,
+  createServer: () => {
+    throw new Error('createServer() cannot be called from tool code');
+  },
+});
+onResourceUpdated((uri) => send({ t: 'resourceUpdated', uri }));
+
+// The worker's own last resort, as the server's: a stray throw costs a log line, not the thread.
+const stray = (what: string) => (thrown: unknown) => send({ t: 'stray', what, text: describeThrown(thrown) });
+process.on('uncaughtException', stray('uncaught exception'));
+process.on('unhandledRejection', stray('unhandled rejection'));
+
+const versions = new Map<number, Map<string, LoadedDefinition>>();
+const running = new Map<number, AbortController>();
+const pendingOps = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
+let nextOp = 1;
+/** Which tool a stray error or an exit came from. */
+const currentCall = new AsyncLocalStorage<string>();
+
+// A handler may log after its call answered (a timer it left): its call's real ctx must live on
+// in the server's thread exactly as long as the worker's copy can still be used.
+const contexts = new FinalizationRegistry<number>((call) => send({ t: 'ctxGone', call }));
+
+const channel: OpChannel = {
+  request(call, name, args) {
+    const op = nextOp++;
+    return new Promise((resolve, reject) => {
+      pendingOps.set(op, { resolve, reject });
+      send({ t: 'op', op, call, name, args });
+    });
+  },
+  post(call, name, args) {
+    send({ t: 'op', op: 0, call, name, args });
+  },
+};
+
+function rebuild(error: Thrown): Error {
+  const rebuilt = error.toolError ? new ToolError(error.message) : new Error(error.message);
+  if (error.stack) rebuilt.stack = error.stack;
+  return rebuilt;
+}
+
+function describe(def: LoadedDefinition): Descriptor {
+  const common = { key: def.key, name: def.name, file: def.file };
+  if (def.kind === 'tool') {
+    return { ...common, kind: 'tool', entry: def.entry, inputSchema: def.input.jsonSchema, paramHeaders: def.paramHeaders, timeoutMs: def.timeoutMs, scopes: def.scopes };
+  }
+  if (def.kind === 'resource') {
+    const uriTemplate = 'uriTemplate' in def.entry ? def.entry.uriTemplate : undefined;
+    return { ...common, kind: 'resource', entry: def.entry, mimeType: def.mimeType, uriTemplate, hasList: Boolean(def.list), completers: Object.keys(def.complete) };
+  }
+  return { ...common, kind: 'prompt', entry: def.entry, argsSchema: def.args.jsonSchema, fields: def.args.fields(), completers: Object.keys(def.complete) };
+}
+
+async function load(message: Extract<ToWorker, { t: 'load' }>): Promise<void> {
+  const { id, version, file, relative, root, code } = message;
+  let exports: Record<string, unknown>;
+  try {
+    exports = currentCall.run(relative, () => evaluateModule(code, file));
+  } catch (error) {
+    const framed = await frameForRuntimeError(error, file, code, root);
+    return send({ t: 'loaded', id, ok: false, error: { message: framed.message, stack: (error as Error)?.stack } });
+  }
+  const outcome = defineFromExports(exports, file, relative);
+  if (!outcome.ok) return send({ t: 'loaded', id, ok: false, error: { message: outcome.error.message } });
+  versions.set(version, new Map(outcome.definitions.map((def) => [`${def.kind}:${def.key}`, def])));
+  send({ t: 'loaded', id, ok: true, descriptors: outcome.definitions.map(describe) });
+}
+
+/** Runs one function of a definition; what it returns is shaped here, where its schemas are. */
+async function invoke(def: LoadedDefinition, target: Target, args: unknown[], ctx: ReturnType<typeof workerContext>): Promise<FromWorker> {
+  const id = ctx.callId;
+  if (target.fn === 'handler') {
+    const tool = def as LoadedTool;
+    const checked = tool.input.validate(args[0] ?? {});
+    if (!checked.ok) return { t: 'done', id, ok: 'invalid', message: checked.message };
+    return { t: 'done', id, ok: true, value: toCallToolResult(await tool.handler(checked.value, ctx.context), tool) };
+  }
+  if (target.fn === 'get') {
+    const prompt = def as LoadedPrompt;
+    const checked = prompt.args.validate(args[0] ?? {});
+    if (!checked.ok) return { t: 'done', id, ok: 'invalid', message: checked.message };
+    return { t: 'done', id, ok: true, value: toGetPromptResult(await prompt.get(checked.value, ctx.context), prompt) };
+  }
+  if (target.fn === 'read') {
+    const res = def as LoadedResource;
+    const [uri, vars] = args as [string, Record<string, string>];
+    return { t: 'done', id, ok: true, value: toReadResourceResult(await res.read(uri, vars, ctx.context), uri, res) };
+  }
+  if (target.fn === 'list') return { t: 'done', id, ok: true, value: await (def as LoadedResource).list!(ctx.context) };
+  const completers = (def as LoadedResource | LoadedPrompt).complete;
+  const extra = args[1] as Record<string, unknown>;
+  return { t: 'done', id, ok: true, value: await completers[target.completer!]!(String(args[0] ?? ''), { ...ctx.context, ...extra }) };
+}
+
+async function call(message: Extract<ToWorker, { t: 'call' }>): Promise<void> {
+  const { id, target, args } = message;
+  const def = versions.get(target.version)?.get(`${target.kind}:${target.key}`);
+  if (!def) return send({ t: 'done', id, ok: false, error: { message: `${target.kind} ${target.key} is not loaded in this tool worker` } });
+  const controller = new AbortController();
+  running.set(id, controller);
+  const ctx = workerContext(id, message.ctx, controller.signal, channel);
+  contexts.register(ctx.context, id);
+  try {
+    send(await currentCall.run(def.name, () => invoke(def, target, args, ctx)));
+  } catch (error) {
+    try {
+      send({ t: 'done', id, ok: false, error: toThrown(error, isToolError) });
+    } catch {
+      send({ t: 'done', id, ok: false, error: { message: describeThrown(error) } });
+    }
+  } finally {
+    running.delete(id);
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.t) {
+    case 'load':
+      return void load(message);
+    case 'drop':
+      return void versions.delete(message.version);
+    case 'call':
+      return void call(message).catch((error) => send({ t: 'done', id: message.id, ok: false, error: { message: describeThrown(error) } }));
+    case 'abort':
+      return running.get(message.id)?.abort(new AbortReason(message.kind, message.message));
+    case 'opReply': {
+      const pending = pendingOps.get(message.op);
+      pendingOps.delete(message.op);
+      if (message.ok) pending?.resolve(message.value);
+      else pending?.reject(rebuild(message.error!));
+      return;
+    }
+    case 'ping':
+      return send({ t: 'pong', id: message.id });
+  }
+});
