@@ -2,6 +2,7 @@
 // broken rule fails the run with the rule's name and the offending import.
 //   cli → server → scale → transports (http, modern, stdio) → protocol → definitions
 //   files → protocol, definitions   (files feed definitions into the registry)
+//   isolation → files, protocol, definitions   (runs tool code in worker threads for files)
 //   auth plugs into http (implements http/authentication.ts); scale implements
 //   protocol/session-directory.ts. logger.ts and version.ts are the shared floor.
 const layer = (...names) => `^src/(${names.join('|')})/`;
@@ -14,20 +15,27 @@ module.exports = {
       severity: 'error',
       comment: 'definitions/ (define*, schemas, content, results) know nothing of who serves them',
       from: { path: layer('definitions') },
-      to: { path: layer('protocol', 'files', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+      to: { path: layer('protocol', 'files', 'isolation', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
     },
     {
       name: 'protocol-below-transports',
       severity: 'error',
       comment: 'protocol/ (registry, sessions, method table) is read by transports, never the other way; plug-ins implement its interfaces',
       from: { path: layer('protocol') },
-      to: { path: layer('files', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+      to: { path: layer('files', 'isolation', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
     },
     {
       name: 'files-feed-the-registry',
       severity: 'error',
       comment: 'files/ loads definitions and hands them to the registry; it never reaches a transport or the server',
       from: { path: layer('files') },
+      to: { path: layer('isolation', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+    },
+    {
+      name: 'isolation-runs-tool-code-only',
+      severity: 'error',
+      comment: 'isolation/ runs what files/ loads in worker threads; it knows no transport, plug-in, server or CLI',
+      from: { path: layer('isolation') },
       to: { path: layer('http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
     },
     {
@@ -35,20 +43,20 @@ module.exports = {
       severity: 'error',
       comment: 'transports only move messages: no file loading, no scale-out, no server assembly, no CLI',
       from: { path: layer('http', 'modern', 'stdio') },
-      to: { path: layer('files', 'auth', 'scale', 'server', 'cli') },
+      to: { path: layer('files', 'isolation', 'auth', 'scale', 'server', 'cli') },
     },
     {
       name: 'plugins-stay-plugins',
       severity: 'error',
       comment: 'auth/ and scale/ implement interfaces of the layers that use them; they never assemble the server',
       from: { path: layer('auth', 'scale') },
-      to: { path: layer('files', 'server', 'cli') },
+      to: { path: layer('files', 'isolation', 'server', 'cli') },
     },
     {
       name: 'server-below-cli',
       severity: 'error',
       comment: 'the CLI is thin over the library: the library never imports it',
-      from: { path: layer('server', 'http', 'modern', 'stdio', 'protocol', 'files', 'definitions', 'auth', 'scale') },
+      from: { path: layer('server', 'http', 'modern', 'stdio', 'protocol', 'files', 'isolation', 'definitions', 'auth', 'scale') },
       to: { path: layer('cli') },
     },
     {

@@ -51,6 +51,10 @@ const configShape = z.strictObject({
   redis: z.string(),
   relayUrl: z.url(),
   workers: count(1),
+  isolation: z.enum(['workers', 'none']),
+  toolWorkers: count(1),
+  toolMemoryMb: count(16),
+  loadTimeoutMs: count(1),
 }).partial();
 
 export interface LoadedConfig {

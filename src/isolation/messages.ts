@@ -62,6 +62,8 @@ export type ToWorker =
   | { t: 'ping'; id: number };
 
 export type FromWorker =
+  /** It began to run this load's top-level code: its load timeout runs from now. */
+  | { t: 'loading'; id: number }
   | { t: 'loaded'; id: number; ok: true; descriptors: Descriptor[] }
   | { t: 'loaded'; id: number; ok: false; error: Thrown }
   | { t: 'done'; id: number; ok: true; value: unknown }

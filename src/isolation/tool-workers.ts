@@ -1,4 +1,5 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { Context } from '../definitions/context.js';
 import { ToolError } from '../definitions/define.js';
 import { LoadError } from '../definitions/file-load.js';
@@ -23,7 +24,7 @@ export interface ToolWorkerOptions {
 /** After an abort, how long a call may take to stop before its worker is asked whether it still answers. */
 const STOP_GRACE_MS = 1000;
 const PING_TIMEOUT_MS = 1000;
-const ENTRY = new URL('./worker.js', import.meta.url);
+const ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 interface Call {
   slot: Slot;
@@ -35,13 +36,21 @@ interface Call {
 interface Load {
   slot: Slot;
   file: string;
+  message: Extract<ToWorker, { t: 'load' }>;
+  timer?: NodeJS.Timeout;
   resolve(outcome: { ok: true; descriptors: import('./messages.js').Descriptor[] } | { ok: false; error: Thrown }): void;
 }
 interface Slot {
   index: number;
-  worker: Worker;
+  worker: ChildProcess;
+  /** It said, dying, that its heap was full. */
+  outOfMemory?: boolean;
   /** Why it is being stopped, when we stop it: what its unfinished calls are told. */
   stopping?: string;
+  /** The load that never finished, when that is why. */
+  culprit?: number;
+  /** The load whose top-level code is running now. */
+  current?: number;
   files: number;
   deaths: number[];
 }
@@ -55,7 +64,7 @@ function rebuild(thrown: Thrown): Error {
 }
 
 /**
- * Tool code in worker threads (the isolated mode): a pool of workers, each file assigned to one.
+ * Tool code in worker processes (the isolated mode): a pool of workers, each file assigned to one.
  * A handler past its timeout whose worker no longer answers, `process.exit`, a runaway allocation
  * or a file whose top-level code never finishes costs that worker, which is replaced and given
  * its files again; the server's thread (sessions, transports, registry, /healthz) never waits.
@@ -79,15 +88,40 @@ export class ToolWorkers implements DefinitionRunner {
     for (let i = 0; i < Math.max(1, options.size); i++) this.slots.push(this.spawn(i, []));
   }
 
+  /**
+   * A worker is a child process, not a thread: in Node 20 a worker thread that outgrows its heap
+   * limit by a single large allocation (a growing array or Map) aborts the whole process, which is
+   * the failure this mode exists to contain. A process that aborts takes only itself down.
+   */
   private spawn(index: number, deaths: number[]): Slot {
-    const worker = new Worker(ENTRY, { resourceLimits: { maxOldGenerationSizeMb: this.options.memoryMb } });
-    const slot: Slot = { index, worker, files: this.slots[index]?.files ?? 0, deaths };
-    worker.unref();
-    worker.on('message', (message: FromWorker) => this.receive(slot, message));
-    worker.on('error', (error: Error & { code?: string }) => {
-      slot.stopping ??= error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `it ran out of memory (the limit is ${this.options.memoryMb} MB a worker; see --tool-memory)` : `it failed: ${error.message}`;
+    const worker = fork(ENTRY, [], {
+      serialization: 'advanced',
+      execArgv: [`--max-old-space-size=${this.options.memoryMb}`],
+      // What tool code prints is log output: stderr, never the server's stdout (stdio carries JSON-RPC there).
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
-    worker.on('exit', (code) => this.died(slot, slot.stopping ?? `it exited with code ${code} (tool code called process.exit?)`));
+    const slot: Slot = { index, worker, files: this.slots[index]?.files ?? 0, deaths };
+    worker.stdout!.pipe(process.stderr, { end: false });
+    worker.stderr!.on('data', (chunk: Buffer) => {
+      if (chunk.includes('heap out of memory')) slot.outOfMemory = true;
+      process.stderr.write(chunk);
+    });
+    worker.unref();
+    (worker.channel as { unref?: () => void } | undefined)?.unref?.();
+    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    worker.on('error', (error) => {
+      slot.stopping ??= `it failed: ${error.message}`;
+    });
+    worker.on('exit', (code, signal) => {
+      const why =
+        slot.stopping ??
+        (slot.outOfMemory
+          ? `it ran out of memory (the limit is ${this.options.memoryMb} MB a worker; see --tool-memory)`
+          : signal
+            ? `it was killed by ${signal}`
+            : `it exited with code ${code} (tool code called process.exit?)`);
+      this.died(slot, why);
+    });
     return slot;
   }
 
@@ -99,9 +133,8 @@ export class ToolWorkers implements DefinitionRunner {
     const id = this.nextId++;
     const message: Extract<ToWorker, { t: 'load' }> = { t: 'load', id, version, file: input.file, relative: input.relative, root: input.root, code: input.code };
     const outcome = await new Promise<Parameters<Load['resolve']>[0]>((resolve) => {
-      const timer = setTimeout(() => this.stop(slot, `the top-level code of ${input.relative} did not finish within ${this.options.loadTimeoutMs} ms`), this.options.loadTimeoutMs);
-      this.loads.set(id, { slot, file: input.file, resolve: (o) => (clearTimeout(timer), resolve(o)) });
-      slot.worker.postMessage(message);
+      this.loads.set(id, { slot, file: input.file, message, resolve });
+      this.post(slot, message);
     });
     if (!outcome.ok) {
       this.post(slot, { t: 'drop', version });
@@ -172,18 +205,39 @@ export class ToolWorkers implements DefinitionRunner {
   private stop(slot: Slot, why: string): void {
     if (slot.stopping || this.slots[slot.index] !== slot) return;
     slot.stopping = why;
-    void slot.worker.terminate();
+    slot.worker.kill('SIGKILL');
   }
 
   private post(slot: Slot, message: ToWorker): void {
-    if (!slot.stopping) slot.worker.postMessage(message);
+    if (slot.stopping || !slot.worker.connected) return;
+    try {
+      slot.worker.send(message);
+    } catch (error) {
+      // Not cloneable (a function in a result, say): the call it belongs to fails, not the server.
+      if (message.t === 'call') this.calls.get(message.id)?.reject(error as Error);
+      else if (message.t === 'opReply') this.post(slot, { t: 'opReply', op: message.op, ok: false, error: { message: (error as Error).message } });
+    }
   }
 
   private receive(slot: Slot, message: FromWorker): void {
     switch (message.t) {
+      case 'loading': {
+        // Timed from here, not from the request: a worker still starting, or busy with the files
+        // before this one, is not this file's fault.
+        const load = this.loads.get(message.id);
+        if (!load) return;
+        slot.current = message.id;
+        load.timer = setTimeout(() => {
+          slot.culprit = message.id;
+          this.stop(slot, `the top-level code of ${load.message.relative} did not finish within ${this.options.loadTimeoutMs} ms`);
+        }, this.options.loadTimeoutMs);
+        return;
+      }
       case 'loaded': {
         const load = this.loads.get(message.id);
         this.loads.delete(message.id);
+        clearTimeout(load?.timer);
+        if (slot.current === message.id) slot.current = undefined;
         return load?.resolve(message.ok ? { ok: true, descriptors: message.descriptors } : { ok: false, error: message.error });
       }
       case 'done': {
@@ -214,13 +268,22 @@ export class ToolWorkers implements DefinitionRunner {
     for (const [id, call] of this.calls) {
       if (call.slot !== slot) continue;
       this.calls.delete(id);
-      call.reject(new Error(`its tool worker was stopped: ${why}`));
+      call.reject(new Error(`tool ${call.name} did not finish: its worker was stopped because ${why}`));
     }
     for (const [id, entry] of this.contexts) if (entry.slot === slot) this.contexts.delete(id);
     for (const [id, load] of this.loads) {
       if (load.slot !== slot) continue;
+      clearTimeout(load.timer);
+      // The load that was running fails; the others did nothing wrong and are tried again in the new worker.
+      const culprit = id === (slot.culprit ?? slot.current);
+      if (!culprit && !this.closed) continue;
       this.loads.delete(id);
-      load.resolve({ ok: false, error: { message: `cannot load: its tool worker was stopped: ${why}` } });
+      const message = !culprit
+        ? 'not loaded: the server is closing'
+        : id === slot.culprit
+          ? `its top-level code did not finish within ${this.options.loadTimeoutMs} ms (an endless loop? --load-timeout sets the limit)`
+          : `its top-level code stopped its tool worker: ${why}`;
+      load.resolve({ ok: false, error: { message } });
     }
     if (this.closed) return;
     this.options.logger.warn(`tool worker ${slot.index + 1} stopped: ${why}; starting a new one`);
@@ -236,7 +299,12 @@ export class ToolWorkers implements DefinitionRunner {
     if (this.closed) return;
     const slot = this.spawn(index, deaths);
     this.slots[index] = slot;
-    for (const { slot: s, message } of this.live.values()) if (s === index) slot.worker.postMessage({ ...message, id: 0 });
+    for (const { slot: s, message } of this.live.values()) if (s === index) this.post(slot, { ...message, id: 0 });
+    for (const load of this.loads.values()) {
+      if (load.slot.index !== index) continue;
+      load.slot = slot;
+      this.post(slot, load.message);
+    }
   }
 
   /** Restarts since start, for /healthz. */
@@ -246,6 +314,13 @@ export class ToolWorkers implements DefinitionRunner {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    await Promise.all(
+      this.slots.map((slot) => {
+        if (slot.worker.exitCode !== null || slot.worker.signalCode !== null) return undefined;
+        const gone = new Promise((resolve) => slot.worker.once('exit', resolve));
+        slot.worker.kill('SIGKILL');
+        return gone;
+      }),
+    );
   }
 }

@@ -1,5 +1,4 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { parentPort } from 'node:worker_threads';
 import { audio, image, resource, resourceLink, text } from '../definitions/content.js';
 import { definePrompt, defineResource, defineTool, isToolError, ToolError } from '../definitions/define.js';
 import type { LoadedDefinition, LoadedPrompt, LoadedResource, LoadedTool } from '../definitions/definitions.js';
@@ -15,12 +14,15 @@ import { toThrown } from './messages.js';
 import { workerContext, type OpChannel } from './worker-context.js';
 
 /**
- * A tool worker: loads the files the server assigns to it and runs their handlers, readers,
+ * A tool worker (a child process of the server): loads the files the server assigns to it and runs their handlers, readers,
  * getters and completers. If tool code spins, exits or runs out of memory, only this thread is
  * lost; the server's thread (sessions, transports, registry) is never blocked by it.
  */
-const port = parentPort!;
-const send = (message: FromWorker) => port.postMessage(message);
+const send = (message: FromWorker) => {
+  if (process.connected) process.send!(message);
+};
+// The server is gone (killed, even): a worker has nothing left to do.
+process.on('disconnect', () => process.exit(0));
 
 // Stacks of tool code point at the tool's own lines (esbuild's inline source maps).
 process.setSourceMapsEnabled(true);
@@ -94,6 +96,7 @@ function describe(def: LoadedDefinition): Descriptor {
 
 async function load(message: Extract<ToWorker, { t: 'load' }>): Promise<void> {
   const { id, version, file, relative, root, code } = message;
+  send({ t: 'loading', id });
   let exports: Record<string, unknown>;
   try {
     exports = currentCall.run(relative, () => evaluateModule(code, file));
@@ -154,7 +157,7 @@ async function call(message: Extract<ToWorker, { t: 'call' }>): Promise<void> {
   }
 }
 
-port.on('message', (message: ToWorker) => {
+process.on('message', (message: ToWorker) => {
   switch (message.t) {
     case 'load':
       return void load(message);

@@ -58,6 +58,10 @@ export function serveCommand(): Command {
     .option('--write-timeout <ms>', 'drop a Streamable HTTP session whose client has not read for this long', parseInteger('--write-timeout', 1), DEFAULTS.writeTimeoutMs)
     .option('--resume-window <ms>', 'how long Streamable HTTP calls whose stream dropped wait for the client to resume it; 0: stop them at once', parseInteger('--resume-window'), DEFAULTS.resumeWindowMs)
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running calls may finish', parseInteger('--shutdown-timeout'), DEFAULTS.shutdownTimeoutMs)
+    .addOption(new Option('--isolation <mode>', 'where tool code runs: workers (threads a tool cannot take down) or none (the server thread)').choices(['workers', 'none']).default(DEFAULTS.isolation))
+    .option('--tool-workers <n>', 'worker threads for tool code (each file loads in one)', parseInteger('--tool-workers', 1), DEFAULTS.toolWorkers)
+    .option('--tool-memory <mb>', 'heap limit of each tool worker, in MB', parseInteger('--tool-memory', 16), DEFAULTS.toolMemoryMb)
+    .option('--load-timeout <ms>', "how long a file's top-level code may run when it loads", parseInteger('--load-timeout', 1), DEFAULTS.loadTimeoutMs)
     .option('--inspect', 'also start the MCP Inspector web UI, connected to this server, and stop it with the server')
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
@@ -194,6 +198,10 @@ function flagOptions(opts: Record<string, any>, keep: (flag: string) => boolean)
     shutdownTimeoutMs: pick('shutdownTimeout'),
     writeTimeoutMs: pick('writeTimeout'),
     resumeWindowMs: pick('resumeWindow'),
+    isolation: pick('isolation'),
+    toolWorkers: pick('toolWorkers'),
+    toolMemoryMb: pick('toolMemory'),
+    loadTimeoutMs: pick('loadTimeout'),
   });
 }
 
