@@ -56,6 +56,25 @@ export function cpuMsOf(pid) {
 }
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
+/** CPU time of a process and its child processes (mcp-sse's tool workers), in ms. */
+export function treeCpuMsOf(pid) {
+  let total = cpuMsOf(pid);
+  let children = '';
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
+  } catch {
+    return total;
+  }
+  for (const child of children.split(' ').filter(Boolean)) {
+    try {
+      total += treeCpuMsOf(Number(child));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
 /**
  * Spawns a target on a free port and resolves once /readyz answers 200, with the time that took.
  * `options.dir` is mcp-sse's tools folder; `options.tools` how many tools the SDK baseline registers.
@@ -92,6 +111,7 @@ export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, 
     readyCpuMs,
     rss: () => rssOf(child.pid),
     cpuMs: () => cpuMsOf(child.pid),
+    treeCpuMs: () => treeCpuMsOf(child.pid),
     stderr: () => stderr,
     stop: () =>
       new Promise((resolve) => {

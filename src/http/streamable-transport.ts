@@ -180,6 +180,11 @@ export class StreamableServerTransport implements Transport {
     return true;
   }
 
+  canCloseStreamOf(requestId: RequestId): boolean {
+    const stream = this.streams.get(requestId);
+    return Boolean(stream?.primed && stream.res);
+  }
+
   /** GET with `Last-Event-ID`: the events after it, then the rest of that stream as it comes. */
   private resume(lastEventId: string, res: ServerResponse): void {
     const match = /^(.+)-(\d+)$/.exec(lastEventId);

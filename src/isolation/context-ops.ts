@@ -9,7 +9,7 @@ import { toThrown } from './messages.js';
  * worker. A call that already finished has no `ctx`: its late progress and logs are dropped, as
  * they are in-process, and what it awaits fails.
  */
-export function performOp(ctx: Context | undefined, message: Extract<FromWorker, { t: 'op' }>, reply: (message: ToWorker) => void): void {
+export function performOp(ctx: Context | undefined, message: Extract<FromWorker, { t: 'ops' }>['ops'][number], reply: (message: ToWorker) => void): void {
   const { op, name, args } = message;
   const answer = (work: Promise<unknown>) => {
     if (op === 0) return void work.catch(() => undefined);

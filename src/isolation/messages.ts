@@ -49,6 +49,8 @@ export interface ContextFacts {
   meta: Record<string, unknown>;
   client: unknown;
   auth?: unknown;
+  /** Whether `ctx.closeStream()` can end this call's response (a primed Streamable HTTP stream). */
+  closable: boolean;
 }
 
 export type ContextOp = 'progress' | 'log' | 'sample' | 'elicit' | 'roots' | 'notify' | 'closeStream';
@@ -65,12 +67,13 @@ export type FromWorker =
   /** It began to run this load's top-level code: its load timeout runs from now. */
   | { t: 'loading'; id: number }
   | { t: 'loaded'; id: number; ok: true; descriptors: Descriptor[] }
-  | { t: 'loaded'; id: number; ok: false; error: Thrown }
+  | { t: 'loaded'; id: number; ok: false; error: Thrown & { location?: { file: string; line: number; column: number }; frame?: string } }
   | { t: 'done'; id: number; ok: true; value: unknown }
   | { t: 'done'; id: number; ok: false; error: Thrown }
   /** The arguments did not match the definition's schema (checked in the worker, with zod). */
   | { t: 'done'; id: number; ok: 'invalid'; message: string }
-  | { t: 'op'; op: number; call: number; name: ContextOp; args: unknown[] }
+  /** What handlers asked of ctx in one turn, together: `Promise.all` of two asks stays one round. */
+  | { t: 'ops'; ops: Array<{ op: number; call: number; name: ContextOp; args: unknown[] }> }
   /** The handler's `ctx` was collected: nothing can use the call's real one any more. */
   | { t: 'ctxGone'; call: number }
   | { t: 'resourceUpdated'; uri: string }

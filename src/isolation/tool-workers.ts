@@ -138,7 +138,8 @@ export class ToolWorkers implements DefinitionRunner {
     });
     if (!outcome.ok) {
       this.post(slot, { t: 'drop', version });
-      return { ok: false, error: new LoadError(outcome.error.message) };
+      const { message: text, location, frame } = outcome.error as Extract<FromWorker, { t: 'loaded'; ok: false }>['error'];
+      return { ok: false, error: new LoadError(text, location, frame) };
     }
     this.live.set(version, { slot: slot.index, refs: outcome.descriptors.length, message });
     const definitions = remoteDefinitions(outcome.descriptors, (target, args, ctx, name) => this.call(version, target, args, ctx, name));
@@ -169,7 +170,8 @@ export class ToolWorkers implements DefinitionRunner {
     const entry = this.live.get(version);
     const slot = this.slots[entry?.slot ?? 0]!;
     const id = this.nextId++;
-    const facts: ContextFacts = { sessionId: ctx.sessionId, requestId: ctx.requestId, meta: ctx.meta, client: ctx.client, auth: ctx.auth };
+    const closable = (ctx as { canCloseStream?: () => boolean }).canCloseStream?.() ?? false;
+    const facts: ContextFacts = { sessionId: ctx.sessionId, requestId: ctx.requestId, meta: ctx.meta, client: ctx.client, auth: ctx.auth, closable };
     return new Promise((resolve, reject) => {
       this.calls.set(id, { slot, name, ctx, resolve, reject });
       this.contexts.set(id, { slot, ctx });
@@ -249,8 +251,9 @@ export class ToolWorkers implements DefinitionRunner {
         else call.reject(rebuild(message.error));
         return;
       }
-      case 'op':
-        return performOp(this.contexts.get(message.call)?.ctx, message, (reply) => this.post(slot, reply));
+      case 'ops':
+        for (const op of message.ops) performOp(this.contexts.get(op.call)?.ctx, op, (reply) => this.post(slot, reply));
+        return;
       case 'ctxGone':
         return void this.contexts.delete(message.call);
       case 'resourceUpdated':

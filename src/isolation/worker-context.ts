@@ -43,8 +43,8 @@ export function workerContext(callId: number, facts: ContextFacts, signal: Abort
       return (await channel.request(callId, 'elicit', [request, options])) as never;
     },
     notifyResourceUpdated: (uri) => channel.post(callId, 'notify', [uri]),
-    // Asked of the server's thread without waiting: true means "asked", not "done".
-    closeStream: () => (channel.post(callId, 'closeStream', []), true),
+    // Whether it can is known when the call starts (a primed stream); it is done in the server's thread.
+    closeStream: () => facts.closable && (channel.post(callId, 'closeStream', []), true),
   };
   return { callId, context };
 }

@@ -63,16 +63,29 @@ const currentCall = new AsyncLocalStorage<string>();
 // in the server's thread exactly as long as the worker's copy can still be used.
 const contexts = new FinalizationRegistry<number>((call) => send({ t: 'ctxGone', call }));
 
+let batch: Extract<FromWorker, { t: 'ops' }>['ops'] | undefined;
+function queue(op: NonNullable<typeof batch>[number]): void {
+  if (!batch) {
+    batch = [];
+    queueMicrotask(() => {
+      const ops = batch!;
+      batch = undefined;
+      send({ t: 'ops', ops });
+    });
+  }
+  batch.push(op);
+}
+
 const channel: OpChannel = {
   request(call, name, args) {
     const op = nextOp++;
     return new Promise((resolve, reject) => {
       pendingOps.set(op, { resolve, reject });
-      send({ t: 'op', op, call, name, args });
+      queue({ op, call, name, args });
     });
   },
   post(call, name, args) {
-    send({ t: 'op', op: 0, call, name, args });
+    queue({ op: 0, call, name, args });
   },
 };
 
@@ -102,7 +115,7 @@ async function load(message: Extract<ToWorker, { t: 'load' }>): Promise<void> {
     exports = currentCall.run(relative, () => evaluateModule(code, file));
   } catch (error) {
     const framed = await frameForRuntimeError(error, file, code, root);
-    return send({ t: 'loaded', id, ok: false, error: { message: framed.message, stack: (error as Error)?.stack } });
+    return send({ t: 'loaded', id, ok: false, error: { message: framed.message, location: framed.location, frame: framed.frame } });
   }
   const outcome = defineFromExports(exports, file, relative);
   if (!outcome.ok) return send({ t: 'loaded', id, ok: false, error: { message: outcome.error.message } });

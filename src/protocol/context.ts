@@ -66,7 +66,7 @@ export function createContext(input: ContextInput): Context {
     return made;
   };
   const auth = session.auth;
-  return {
+  const context: Context = {
     get signal() {
       return abort.signal;
     },
@@ -126,4 +126,6 @@ export function createContext(input: ContextInput): Context {
       },
     }),
   };
+  // Not part of the Context type: tool workers ask it when a call starts, for their own ctx.closeStream().
+  return Object.assign(context, { canCloseStream: () => session.canCloseRequestStream(requestId) });
 }

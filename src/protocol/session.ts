@@ -181,6 +181,10 @@ export class Session {
     return (this.transport as { closeStreamOf?(id: RequestId): boolean }).closeStreamOf?.(id) ?? false;
   }
 
+  canCloseRequestStream(id: RequestId): boolean {
+    return (this.transport as { canCloseStreamOf?(id: RequestId): boolean }).canCloseStreamOf?.(id) ?? false;
+  }
+
   abortRequest(id: RequestId, reason: AbortReason): void {
     this.inflight.get(id)?.abort(reason);
   }

@@ -25,7 +25,7 @@ const TOOLS = {
           await new Promise((r) => setTimeout(r, 5));
           await ctx.progress(i, steps);
         }
-        return 'done ' + process.pid;
+        return 'done ' + process.env.MCP_SSE_TEST_INSTANCE;
       },
     });`,
   'tools/ask.ts': `
@@ -56,7 +56,11 @@ function splitFetch(first: string, rest: string) {
 beforeAll(async () => {
   redis = await startRedis();
   dir = await tempDir(TOOLS);
-  [a, b] = await Promise.all([serve(`${dir}/tools`, ['--redis', redis.url]), serve(`${dir}/tools`, ['--redis', redis.url])]);
+  // Which instance ran a call, as tool code sees it (its process may be a tool worker).
+  [a, b] = await Promise.all([
+    serve(`${dir}/tools`, ['--redis', redis.url], { env: { MCP_SSE_TEST_INSTANCE: 'a' } }),
+    serve(`${dir}/tools`, ['--redis', redis.url], { env: { MCP_SSE_TEST_INSTANCE: 'b' } }),
+  ]);
 });
 
 afterAll(async () => {
@@ -83,7 +87,7 @@ describe('scale-out through Redis', () => {
     const progress: number[] = [];
     const result = await client.callTool({ name: 'slow', arguments: { steps: 3 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
     expect(progress).toEqual([1, 2, 3]);
-    expect(result.content).toEqual([{ type: 'text', text: `done ${a.child.pid}` }]); // ran where the stream is
+    expect(result.content).toEqual([{ type: 'text', text: 'done a' }]); // ran where the stream is
     const controller = new AbortController();
     const cancelled = client.callTool({ name: 'slow', arguments: { steps: 400 } }, undefined, { signal: controller.signal });
     controller.abort('enough');
@@ -102,7 +106,7 @@ describe('scale-out through Redis', () => {
     await client.connect(transport);
     const progress: number[] = [];
     const slow = await client.callTool({ name: 'slow', arguments: { steps: 2 } }, undefined, { onprogress: (p) => progress.push(p.progress) });
-    expect(slow.content).toEqual([{ type: 'text', text: `done ${a.child.pid}` }]);
+    expect(slow.content).toEqual([{ type: 'text', text: 'done a' }]);
     expect(progress).toEqual([1, 2]);
     const asked = await client.callTool({ name: 'ask' });
     expect(asked.content).toEqual([{ type: 'text', text: 'model said: hello from the client' }]);
@@ -121,14 +125,14 @@ describe('scale-out through Redis', () => {
 
   it('relays under a base path on the express route too (--cors)', async () => {
     const args = ['--redis', redis.url, '--base-path', '/t', '--cors'];
-    const [pa, pb] = await Promise.all([serve(`${dir}/tools`, args), serve(`${dir}/tools`, args)]);
+    const [pa, pb] = await Promise.all([serve(`${dir}/tools`, args, { env: { MCP_SSE_TEST_INSTANCE: 'pa' } }), serve(`${dir}/tools`, args, { env: { MCP_SSE_TEST_INSTANCE: 'pb' } })]);
     try {
       expect(pa.url).toMatch(/\/t$/);
       const transport = new StreamableHTTPClientTransport(new URL(pa.mcpUrl), { fetch: splitFetch(pa.url, pb.url) });
       const client = new Client({ name: 'split-prefixed', version: '1' });
       await client.connect(transport);
       const result = await client.callTool({ name: 'slow', arguments: { steps: 1 } });
-      expect(result.content).toEqual([{ type: 'text', text: `done ${pa.child.pid}` }]);
+      expect(result.content).toEqual([{ type: 'text', text: 'done pa' }]);
       await client.close();
     } finally {
       await Promise.all([pa.stop(), pb.stop()]);
