@@ -2,8 +2,7 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprot
 import type { ParamHeader } from '../definitions/param-headers.js';
 
 /**
- * What crosses between the server's thread and a tool worker. Everything is structured-clone
- * data: definitions travel as descriptors (their functions stay in the worker), and `ctx` as the
+ * What crosses between the server's process and a tool worker. Everything is JSON: definitions travel as descriptors (their functions stay in the worker), and `ctx` as the
  * plain facts of the request plus messages for what it does.
  */
 

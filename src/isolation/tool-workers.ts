@@ -95,7 +95,9 @@ export class ToolWorkers implements DefinitionRunner {
    */
   private spawn(index: number, deaths: number[]): Slot {
     const worker = fork(ENTRY, [], {
-      serialization: 'advanced',
+      // JSON, not structured clone: half the CPU per message, and what crosses is what goes on the
+      // wire anyway (results are shaped in the worker), so a value JSON cannot carry fails the call there.
+      serialization: 'json',
       execArgv: [`--max-old-space-size=${this.options.memoryMb}`],
       // What tool code prints is log output: stderr, never the server's stdout (stdio carries JSON-RPC there).
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
