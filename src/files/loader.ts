@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compileFile, frameForRuntimeError } from './compile.js';
 import { LoadError, type FileLoad } from '../definitions/file-load.js';
-import { compileDefinition, DefinitionError, findDefinitions, type LoadedDefinition } from '../definitions/definitions.js';
+import { defineFromExports, type DefineOutcome } from './define-exports.js';
 import { evaluateModule } from './evaluate.js';
-import { definitionKind } from '../definitions/define.js';
 
 export interface LoadOptions {
   /** The hash of the code now serving for this file, if it serves its last version cleanly. */
@@ -14,7 +13,6 @@ export interface LoadOptions {
   runner?: DefinitionRunner;
 }
 
-export type DefineOutcome = { ok: true; definitions: LoadedDefinition[] } | { ok: false; error: LoadError };
 
 /**
  * Runs a file's compiled code and checks what it exports: in this thread, or in a tool worker
@@ -37,28 +35,6 @@ export const inProcessRunner: DefinitionRunner = {
   },
 };
 
-/** The definitions a module exports, compiled and checked; problems make the whole file fail. */
-export function defineFromExports(exports: Record<string, unknown>, file: string, relative: string): DefineOutcome {
-  // `module.exports = defineTool(...)` makes the definition itself the exports object.
-  const found = findDefinitions(definitionKind(exports) ? { default: exports } : exports);
-  const definitions: LoadedDefinition[] = [];
-  const problems: string[] = [];
-  for (const item of found) {
-    try {
-      definitions.push(compileDefinition(item, file, relative));
-    } catch (error) {
-      problems.push(error instanceof DefinitionError ? error.message : String(error));
-    }
-  }
-  const keys = new Set<string>();
-  for (const def of definitions) {
-    const id = `${def.kind}:${def.key}`;
-    if (keys.has(id)) problems.push(`${def.kind} "${def.key}" is defined twice in this file`);
-    keys.add(id);
-  }
-  if (problems.length > 0) return { ok: false, error: new LoadError(problems.join('\n')) };
-  return { ok: true, definitions };
-}
 
 /** Compiles, evaluates and checks one served file. Never throws: failures come back as data. */
 export async function loadFile(file: string, root: string, options: LoadOptions = {}): Promise<FileLoad> {

@@ -1,16 +1,16 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Context } from '../definitions/context.js';
 import { ToolError } from '../definitions/define.js';
 import { LoadError } from '../definitions/file-load.js';
-import type { DefinitionRunner, DefineOutcome } from '../files/loader.js';
+import type { DefineOutcome } from '../files/define-exports.js';
+import type { DefinitionRunner } from '../files/loader.js';
 import type { Logger } from '../logger.js';
-import type { ContextFacts, FromWorker, Target, Thrown, ToWorker } from './messages.js';
+import type { ContextFacts, Descriptor, FromWorker, Target, Thrown, ToWorker } from './messages.js';
+import { spawnWorker, type Slot } from './worker-process.js';
 import { remoteDefinitions } from './remote-definitions.js';
 import { performOp } from './context-ops.js';
 
 export interface ToolWorkerOptions {
-  /** Threads that run tool code; each file is loaded in one of them. */
+  /** Worker processes that run tool code; each file is loaded in one of them. */
   size: number;
   /** Heap limit of each (V8's old generation), in MB. */
   memoryMb: number;
@@ -24,7 +24,6 @@ export interface ToolWorkerOptions {
 /** After an abort, how long a call may take to stop before its worker is asked whether it still answers. */
 const STOP_GRACE_MS = 1000;
 const PING_TIMEOUT_MS = 1000;
-const ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 interface Call {
   slot: Slot;
@@ -38,24 +37,9 @@ interface Load {
   file: string;
   message: Extract<ToWorker, { t: 'load' }>;
   timer?: NodeJS.Timeout;
-  resolve(outcome: { ok: true; descriptors: import('./messages.js').Descriptor[] } | { ok: false; error: Thrown }): void;
+  resolve(outcome: { ok: true; descriptors: Descriptor[] } | { ok: false; error: Thrown }): void;
 }
-interface Slot {
-  index: number;
-  worker: ChildProcess;
-  /** It said, dying, that its heap was full. */
-  outOfMemory?: boolean;
-  /** Why it is being stopped, when we stop it: what its unfinished calls are told. */
-  stopping?: string;
-  /** The load that never finished, when that is why. */
-  culprit?: number;
-  /** The load whose top-level code is running now. */
-  current?: number;
-  files: number;
-  deaths: number[];
-}
-
-/** The worker's error as this thread's: a ToolError stays one (a message for the model, not logged). */
+/** The worker's error as the server's: a ToolError stays one (a message for the model, not logged). */
 function rebuild(thrown: Thrown): Error {
   const error = thrown.toolError ? new ToolError(thrown.message) : new Error(thrown.message);
   if (thrown.name && !thrown.toolError) error.name = thrown.name;
@@ -88,43 +72,11 @@ export class ToolWorkers implements DefinitionRunner {
     for (let i = 0; i < Math.max(1, options.size); i++) this.slots.push(this.spawn(i, []));
   }
 
-  /**
-   * A worker is a child process, not a thread: in Node 20 a worker thread that outgrows its heap
-   * limit by a single large allocation (a growing array or Map) aborts the whole process, which is
-   * the failure this mode exists to contain. A process that aborts takes only itself down.
-   */
   private spawn(index: number, deaths: number[]): Slot {
-    const worker = fork(ENTRY, [], {
-      // JSON, not structured clone: half the CPU per message, and what crosses is what goes on the
-      // wire anyway (results are shaped in the worker), so a value JSON cannot carry fails the call there.
-      serialization: 'json',
-      execArgv: [`--max-old-space-size=${this.options.memoryMb}`],
-      // What tool code prints is log output: stderr, never the server's stdout (stdio carries JSON-RPC there).
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    return spawnWorker(index, { files: this.slots[index]?.files ?? 0, deaths, memoryMb: this.options.memoryMb }, {
+      message: (slot, message) => this.receive(slot, message),
+      exit: (slot, why) => this.died(slot, why),
     });
-    const slot: Slot = { index, worker, files: this.slots[index]?.files ?? 0, deaths };
-    worker.stdout!.pipe(process.stderr, { end: false });
-    worker.stderr!.on('data', (chunk: Buffer) => {
-      if (chunk.includes('heap out of memory')) slot.outOfMemory = true;
-      process.stderr.write(chunk);
-    });
-    worker.unref();
-    (worker.channel as { unref?: () => void } | undefined)?.unref?.();
-    worker.on('message', (message: FromWorker) => this.receive(slot, message));
-    worker.on('error', (error) => {
-      slot.stopping ??= `it failed: ${error.message}`;
-    });
-    worker.on('exit', (code, signal) => {
-      const why =
-        slot.stopping ??
-        (slot.outOfMemory
-          ? `it ran out of memory (the limit is ${this.options.memoryMb} MB a worker; see --tool-memory)`
-          : signal
-            ? `it was killed by ${signal}`
-            : `it exited with code ${code} (tool code called process.exit?)`);
-      this.died(slot, why);
-    });
-    return slot;
   }
 
   /** Loads `code` in the file's worker; its definitions come back as stand-ins that call into it. */

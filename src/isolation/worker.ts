@@ -3,9 +3,8 @@ import { audio, image, resource, resourceLink, text } from '../definitions/conte
 import { definePrompt, defineResource, defineTool, isToolError, ToolError } from '../definitions/define.js';
 import type { LoadedDefinition, LoadedPrompt, LoadedResource, LoadedTool } from '../definitions/definitions.js';
 import { toCallToolResult, toGetPromptResult, toReadResourceResult } from '../definitions/results.js';
-import { frameForRuntimeError } from '../files/compile.js';
 import { evaluateModule, provideToolApi } from '../files/evaluate.js';
-import { defineFromExports } from '../files/loader.js';
+import { defineFromExports } from '../files/define-exports.js';
 import { describeThrown } from '../logger.js';
 import { notifyResourceUpdated, onResourceUpdated } from '../protocol/resource-updates.js';
 import { AbortReason } from '../protocol/session.js';
@@ -114,6 +113,8 @@ async function load(message: Extract<ToWorker, { t: 'load' }>): Promise<void> {
   try {
     exports = currentCall.run(relative, () => evaluateModule(code, file));
   } catch (error) {
+    // esbuild (for the code frame) is loaded only when a file fails: workers start faster without it.
+    const { frameForRuntimeError } = await import('../files/compile.js');
     const framed = await frameForRuntimeError(error, file, code, root);
     return send({ t: 'loaded', id, ok: false, error: { message: framed.message, location: framed.location, frame: framed.frame } });
   }
