@@ -4,10 +4,12 @@ import { RequestAbort } from '../protocol/request-abort.js';
 import type { MethodHandler } from '../protocol/session.js';
 import { AbortReason, Session, type SessionHost } from '../protocol/session.js';
 
-/** What a 2026-07-28 exchange can do for the call it serves: the v2 handler context, reduced. */
+/** What a 2026-07-28 HTTP exchange can do for the call it serves. */
 export interface ExchangeSink {
   notify(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
-  signal: AbortSignal;
+  /** Calls `listener` when the client closes the exchange before its answer; returns a remover. */
+  onAbandoned(listener: () => void): () => void;
+  readonly abandoned: boolean;
 }
 
 export interface CallIdentity {
@@ -134,9 +136,8 @@ export class ModernCall {
   private attach(sink: ExchangeSink): void {
     this.sink = sink;
     const onAbort = () => this.controller.abort(new AbortReason('cancelled', 'the client closed the request'));
-    if (sink.signal.aborted) onAbort();
-    sink.signal.addEventListener('abort', onAbort, { once: true });
-    this.detach = () => sink.signal.removeEventListener('abort', onAbort);
+    if (sink.abandoned) onAbort();
+    this.detach = sink.onAbandoned(onAbort);
   }
 
   /** Serves the call on one HTTP exchange until it has a result or needs the client's input. */
