@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import { RpcError } from '../protocol/rpc.js';
+import { INVALID_PARAMS, RESOURCE_NOT_FOUND, RpcError } from '../protocol/rpc.js';
 import { AbortReason, type MethodTable, type Session, type SessionHost } from '../protocol/session.js';
 import { CLIENT_CAPABILITIES_KEY, CLIENT_INFO_KEY, isPlainObject, LOG_LEVEL_KEY, metaOf, PROTOCOL_VERSION_KEY } from './envelope.js';
 import type { ModernMessage } from './era.js';
@@ -51,7 +51,11 @@ export function createMethodCalls(options: { methods: MethodTable; host: Session
     const handler = methods[method]!;
     const params = message.params ?? {};
     const state = params.requestState;
-    const responses = isPlainObject(params.inputResponses) ? params.inputResponses : undefined;
+    const responses = params.inputResponses;
+    if (state !== undefined && typeof state !== 'string') throw new Refused(INVALID_PARAMS, 'Invalid params: "requestState" must be a string');
+    if (responses !== undefined && !(isPlainObject(responses) && Object.values(responses).every(isPlainObject))) {
+      throw new Refused(INVALID_PARAMS, 'Invalid params: "inputResponses" must be an object of input responses, each an object');
+    }
     const identity = identityFrom(exchange.req, message.params);
     let call: ModernCall;
     let pending: Promise<CallOutcome>;
@@ -59,11 +63,11 @@ export function createMethodCalls(options: { methods: MethodTable; host: Session
       const resumed = held.take(state, method, identity.auth);
       if (!resumed) throw new Refused(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
       call = resumed;
-      call.answer(responses);
+      call.answer(responses as Record<string, unknown> | undefined);
       pending = call.serve(exchange);
     } else {
       call = new ModernCall(identity, host);
-      call.preanswer(responses);
+      call.preanswer(responses as Record<string, unknown> | undefined);
       pending = call.start(exchange, handler, message.id!, params);
     }
     const outcome = await pending;
@@ -108,7 +112,8 @@ export function createMethodCalls(options: { methods: MethodTable; host: Session
           error instanceof Refused
             ? error
             : error instanceof RpcError
-              ? new Refused(error.code, error.message, error.data)
+              ? // The revision folds resource-not-found into invalid params (SEP-2164); 2025 sessions keep -32002.
+                new Refused(error.code === RESOURCE_NOT_FOUND ? INVALID_PARAMS : error.code, error.message, error.data)
               : new Refused(-32603, (error as Error)?.message || 'Internal error');
         const body = { code: refused.code, message: refused.message, ...(refused.data !== undefined && { data: refused.data }) };
         exchange.reply({ jsonrpc: '2.0', id: message.id, error: body }, refused.status);

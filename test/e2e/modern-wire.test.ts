@@ -122,6 +122,13 @@ describe('the 2026-07-28 entry on the wire', () => {
     const state = await post(request('tools/call', { name: 'add', arguments: { a: 1, b: 2 }, requestState: 'made-up' }), { 'mcp-method': 'tools/call', 'mcp-name': 'add' });
     expect(state.status).toBe(200);
     expect(rpcError(state).error).toEqual({ code: -32602, message: 'Invalid or expired requestState', data: { reason: 'invalid_request_state' } });
+    const responses = await post(request('tools/call', { name: 'add', arguments: { a: 1, b: 2 }, inputResponses: 5 }), { 'mcp-method': 'tools/call', 'mcp-name': 'add' });
+    expect(responses.status).toBe(200);
+    expect(rpcError(responses).error.code).toBe(-32602);
+    // SEP-2164: the revision folds resource-not-found (-32002 in 2025) into invalid params.
+    const missing = await post(request('resources/read', { uri: 'docs://missing' }), { 'mcp-method': 'resources/read', 'mcp-name': 'docs://missing' });
+    expect(missing.status).toBe(200);
+    expect(rpcError(missing).error).toEqual({ code: -32602, message: 'Resource not found: docs://missing', data: { uri: 'docs://missing' } });
     const listen = await post(request('subscriptions/listen', {}, 'L'), { 'mcp-method': 'subscriptions/listen' });
     expect(listen.status).toBe(200);
     expect(rpcError(listen)).toMatchObject({ id: 'L', error: { code: -32602 } });
