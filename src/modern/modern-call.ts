@@ -153,7 +153,8 @@ export class ModernCall {
         resolve({ kind: 'input', requests: Object.fromEntries(pending) });
       };
       this.wake = check;
-      setImmediate(check);
+      // A resumed call may still owe the client a question; a fresh one asks through `requestedInput`.
+      if (this.outstanding.size > 0) setImmediate(check);
     });
     try {
       return await Promise.race([this.settled!, needsInput]);
