@@ -133,7 +133,10 @@ async function openListens(base, count) {
 }
 
 const dir = await toolsDir();
-const names = ['node:http', 'sdk-v2', 'mcp-sse', ...(process.env.BASE_BIN ? ['mcp-sse-before'] : [])];
+// ONLY=mcp-sse,mcp-sse-before narrows the run to some of the targets (profiling, quick checks).
+const names = ['node:http', 'sdk-v2', 'mcp-sse', ...(process.env.BASE_BIN ? ['mcp-sse-before'] : [])].filter(
+  (name) => !process.env.ONLY || process.env.ONLY.split(',').includes(name),
+);
 const targets = Object.fromEntries(
   await Promise.all(names.map(async (name) => [name, await startTarget(name, { dir, bin: name === 'mcp-sse-before' ? process.env.BASE_BIN : undefined })])),
 );
@@ -166,18 +169,20 @@ try {
     console.log(`${label.padEnd(34)} ${String(Math.round(s.rate)).padStart(6)} calls/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  server CPU ${Math.round(s.cpuUs)} µs/call`);
   }
   const ours = summary['2026-07-28 mcp-sse'];
+  if (targets['node:http'] && targets['sdk-v2']) {
   console.log(`\n2026-07-28 mcp-sse / node:http floor: ${(ours.rate / summary['2026-07-28 node:http'].rate).toFixed(2)}x   (target >= 0.8x)`);
   console.log(`2026-07-28 mcp-sse / bare SDK v2:     ${(ours.rate / summary['2026-07-28 sdk-v2'].rate).toFixed(2)}x   (target >= 3x)`);
   const cpu = (label) => summary[label].cpuUs;
   console.log(`2026-07-28 server CPU per call: mcp-sse ${Math.round(ours.cpuUs)} µs, floor ${Math.round(cpu('2026-07-28 node:http'))} µs, SDK v2 ${Math.round(cpu('2026-07-28 sdk-v2'))} µs`);
   console.log(`2026-07-28 p99 mcp-sse ${ours.p99.toFixed(2)} ms vs SDK v2 ${summary['2026-07-28 sdk-v2'].p99.toFixed(2)} ms   (target <=)`);
+  }
   if (targets['mcp-sse-before']) {
     for (const path of ['2025 streamable', '2025 legacy SSE', '2026-07-28']) {
       console.log(`${path} now / before: ${(summary[`${path} mcp-sse`].rate / summary[`${path} mcp-sse-before`].rate).toFixed(2)}x`);
     }
   }
 
-  if (STREAMS > 0) {
+  if (STREAMS > 0 && targets['mcp-sse']) {
     const server = targets['mcp-sse'];
     // Settle the heap first, so the difference is the streams'.
     await new Promise((r) => setTimeout(r, 1000));

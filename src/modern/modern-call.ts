@@ -66,12 +66,21 @@ export class ModernCall {
   readonly session: Session;
   readonly controller = new RequestAbort();
   sink?: ExchangeSink;
-  private readonly outstanding = new Map<string, { method: string; params?: Record<string, unknown> }>();
-  private readonly asked = new Set<string>();
-  private readonly prepared = new Map<string, unknown>();
+  // Made when a call first asks or is answered: most calls never do.
+  private outstandingRequests?: Map<string, { method: string; params?: Record<string, unknown> }>;
+  private askedKeys?: Set<string>;
+  private prepared?: Map<string, unknown>;
   private settled?: Promise<CallOutcome>;
   private wake?: () => void;
   private detach?: () => void;
+
+  private get outstanding() {
+    return (this.outstandingRequests ??= new Map());
+  }
+
+  private get asked() {
+    return (this.askedKeys ??= new Set());
+  }
 
   constructor(
     readonly identity: CallIdentity,
@@ -108,11 +117,13 @@ export class ModernCall {
    * that knows what the call will ask): a request made under one of their keys gets it at once.
    */
   preanswer(responses: Record<string, unknown> | undefined): void {
-    for (const [key, result] of Object.entries(responses ?? {})) this.prepared.set(key, result);
+    if (!responses) return;
+    this.prepared ??= new Map();
+    for (const [key, result] of Object.entries(responses)) this.prepared.set(key, result);
   }
 
   requestedInput(key: string, method: string, params?: Record<string, unknown>): void {
-    if (this.prepared.has(key)) {
+    if (this.prepared?.has(key)) {
       const result = this.prepared.get(key) as Record<string, unknown>;
       this.prepared.delete(key);
       // After `send` returns: the session registers the request before it sends it.
@@ -154,7 +165,7 @@ export class ModernCall {
       };
       this.wake = check;
       // A resumed call may still owe the client a question; a fresh one asks through `requestedInput`.
-      if (this.outstanding.size > 0) setImmediate(check);
+      if (this.outstandingRequests?.size) setImmediate(check);
     });
     try {
       return await Promise.race([this.settled!, needsInput]);
