@@ -1,18 +1,19 @@
 #!/usr/bin/env node
-// Protocol eras on /mcp: the cost of one tools/call for a 2025 session (stateful, SDK v1 transport)
-// and for a 2026-07-28 request (stateless, SDK v2 entry, a fresh v2 server object per request).
-// Spawns the built CLI (npm run build first), drives it with raw HTTP, loopback only, bounded.
-import { spawn } from 'node:child_process';
+// Protocol eras on /mcp, interleaved in one run: a stateless 2026-07-28 tools/call of `echo` on
+// mcp-sse, on a bare SDK v2 server (createMcpHandler + toNodeHandler, as its docs mount it) and
+// on a node:http floor (parses the body, answers fixed JSON); plus mcp-sse's 2025 paths (a
+// Streamable HTTP session and a legacy SSE session). Then the memory of open subscriptions/listen
+// streams. Each server is its own child process; raw HTTP over keep-alive, loopback only.
+//   npm run build && node bench/eras.mjs
+//   BASE_BIN=/path/to/older/bin/mcp-sse.js adds an older build of mcp-sse to the same rounds.
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { toolsDir } from './targets.mjs';
+import { startTarget, toolsDir } from './targets.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = path.join(ROOT, 'bin/mcp-sse.js');
-const CALLS = Number(process.env.CALLS ?? 2000);
-const CONCURRENCY = Number(process.env.CONCURRENCY ?? 8);
+const CALLS = Number(process.env.CALLS ?? 4000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 16);
+const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const STREAMS = Number(process.env.STREAMS ?? 10_000);
 const MODERN = '2026-07-28';
 const ENVELOPE = {
   'io.modelcontextprotocol/protocolVersion': MODERN,
@@ -20,65 +21,77 @@ const ENVELOPE = {
   'io.modelcontextprotocol/clientCapabilities': {},
 };
 
-function startServer(dir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const onData = (d) => {
-      out += d;
-      const m = /Streamable HTTP\s+(\S+\/mcp)/.exec(out);
-      if (m) resolve({ url: m[1], pid: child.pid, stop: () => new Promise((r) => (child.once('exit', r), child.kill('SIGTERM'))) });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${out}`)));
-  });
-}
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-
-function post(url, body, headers) {
+function post(url, body, headers = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(
-      url,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (d) => (text += d));
-        res.on('end', () => (res.statusCode < 300 ? resolve({ headers: res.headers, text }) : reject(new Error(`POST ${res.statusCode}: ${text}`))));
-      },
-    );
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (text += d));
+      res.on('end', () => (res.statusCode < 300 ? resolve({ headers: res.headers, text }) : reject(new Error(`POST ${url} ${res.statusCode}: ${text}`))));
+    });
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
 }
 
-async function legacySession(url) {
-  const init = await post(url, {
-    jsonrpc: '2.0',
-    id: 0,
-    method: 'initialize',
-    params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
-  });
-  const sessionId = init.headers['mcp-session-id'];
-  const headers = { 'mcp-session-id': sessionId, 'mcp-protocol-version': '2025-11-25' };
+function modernCaller(base) {
+  const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
+  return (id) => post(`${base}/mcp`, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { n: id }, _meta: ENVELOPE } }, headers);
+}
+
+async function streamableSession(base) {
+  const url = `${base}/mcp`;
+  const init = await post(url, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+  const headers = { 'mcp-session-id': init.headers['mcp-session-id'], 'mcp-protocol-version': '2025-11-25' };
   await post(url, { jsonrpc: '2.0', method: 'notifications/initialized' }, headers);
   return (id) => post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { n: id } } }, headers);
 }
 
-function modernCaller(url) {
-  const headers = { 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
-  return (id) => post(url, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { n: id }, _meta: ENVELOPE } }, headers);
+/** A legacy SSE session: POSTs to /messages, answers read off the one event stream. */
+function sseSession(base) {
+  return new Promise((resolve, reject) => {
+    const waiting = new Map();
+    http.get(`${base}/sse`, { headers: { accept: 'text/event-stream' }, agent: false }, (res) => {
+      let buffer = '';
+      let endpoint;
+      res.setEncoding('utf8');
+      res.on('data', async (chunk) => {
+        buffer += chunk;
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^data: (.*)$/m.exec(event)?.[1];
+          if (data === undefined) continue;
+          if (!endpoint) {
+            endpoint = new URL(data, base).href;
+            await post(endpoint, { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } });
+            continue;
+          }
+          const message = JSON.parse(data);
+          if (message.id === 0) {
+            await post(endpoint, { jsonrpc: '2.0', method: 'notifications/initialized' });
+            resolve((id) => new Promise((done, fail) => (waiting.set(id, done), post(endpoint, { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { n: id } } }).catch(fail))));
+          } else {
+            waiting.get(message.id)?.({ text: data });
+            waiting.delete(message.id);
+          }
+        }
+      });
+    }).on('error', reject);
+  });
 }
 
-async function drive(call) {
+async function drive(call, calls = CALLS, target) {
+  const cpuBefore = target?.cpuMs();
   const latencies = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
-      while (next < CALLS) {
+      while (next < calls) {
         const id = ++next;
         const t = performance.now();
         const { text } = await call(id);
@@ -88,35 +101,99 @@ async function drive(call) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuUs = target ? ((target.cpuMs() - cpuBefore) * 1000) / calls : NaN;
   latencies.sort((a, b) => a - b);
-  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2);
-  return { callsPerSecond: Math.round(CALLS / seconds), p50: at(0.5), p95: at(0.95), p99: at(0.99) };
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  return { rate: calls / seconds, p50: at(0.5), p99: at(0.99), cpuUs };
 }
 
-async function rss(pid) {
-  const { readFile } = await import('node:fs/promises');
-  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return `${Math.round(kb / 1024)} MB`;
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Opens `count` subscriptions/listen streams, each on its own connection, and waits for every acknowledgement. */
+async function openListens(base, count) {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE } });
+  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' };
+  const open = [];
+  const BATCH = 500;
+  for (let i = 0; i < count; i += BATCH) {
+    await Promise.all(
+      Array.from({ length: Math.min(BATCH, count - i) }, () =>
+        new Promise((resolve, reject) => {
+          const req = http.request(`${base}/mcp`, { method: 'POST', headers, agent: false }, (res) => {
+            res.once('data', () => resolve());
+          });
+          req.on('error', reject);
+          req.end(body);
+          open.push(req);
+        }),
+      ),
+    );
+  }
+  return () => open.forEach((req) => req.destroy());
 }
 
-const server = await startServer(await toolsDir());
+const dir = await toolsDir();
+// ONLY=mcp-sse,mcp-sse-before narrows the run to some of the targets (profiling, quick checks).
+const names = ['node:http', 'sdk-v2', 'mcp-sse', ...(process.env.BASE_BIN ? ['mcp-sse-before'] : [])].filter(
+  (name) => !process.env.ONLY || process.env.ONLY.split(',').includes(name),
+);
+const targets = Object.fromEntries(
+  await Promise.all(names.map(async (name) => [name, await startTarget(name, { dir, bin: name === 'mcp-sse-before' ? process.env.BASE_BIN : undefined })])),
+);
 try {
-  console.log(`# ${CALLS} tools/call, ${CONCURRENCY} at a time, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}`);
-  // Warm both paths (JIT, first v2 server construction) before measuring.
-  const legacy = await legacySession(server.url);
-  const modern = modernCaller(server.url);
-  for (let i = 0; i < 200; i++) await Promise.all([legacy(100_000 + i), modern(200_000 + i)]);
-  for (const [era, call] of [
-    ['2025-11-25 session', legacy],
-    ['2026-07-28 request', modern],
-    ['2025-11-25 session (again)', legacy],
-    ['2026-07-28 request (again)', modern],
-  ]) {
-    const result = await drive(call);
-    console.log(`${era.padEnd(28)} ${String(result.callsPerSecond).padStart(6)} calls/s  p50 ${result.p50} ms  p95 ${result.p95} ms  p99 ${result.p99} ms  server rss ${await rss(server.pid)}`);
+  console.log(`# ${CALLS} tools/call of echo per run, ${CONCURRENCY} in flight over keep-alive, ${ROUNDS} interleaved rounds, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}`);
+  const runs = [];
+  for (const name of names) {
+    const target = targets[name];
+    runs.push([`2026-07-28 ${name}`, modernCaller(target.url), target]);
+    if (name.startsWith('mcp-sse')) {
+      runs.push([`2025 streamable ${name}`, await streamableSession(target.url), target]);
+      runs.push([`2025 legacy SSE ${name}`, await sseSession(target.url), target]);
+    }
+  }
+  // Warm every path (JIT, first allocations) before measuring.
+  for (const [, call] of runs) await drive(call, 500);
+  const results = new Map(runs.map(([label]) => [label, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const [label, call, target] of runs) {
+      const r = await drive(call, CALLS, target);
+      results.get(label).push(r);
+      console.log(`round ${round}  ${label.padEnd(34)} ${String(Math.round(r.rate)).padStart(6)} calls/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  server CPU ${Math.round(r.cpuUs)} µs/call`);
+    }
+  }
+  console.log('\n# medians over the rounds');
+  const summary = {};
+  for (const [label, rs] of results) {
+    summary[label] = { rate: median(rs.map((r) => r.rate)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)), cpuUs: median(rs.map((r) => r.cpuUs)) };
+    const s = summary[label];
+    console.log(`${label.padEnd(34)} ${String(Math.round(s.rate)).padStart(6)} calls/s  p50 ${s.p50.toFixed(2)} ms  p99 ${s.p99.toFixed(2)} ms  server CPU ${Math.round(s.cpuUs)} µs/call`);
+  }
+  const ours = summary['2026-07-28 mcp-sse'];
+  if (targets['node:http'] && targets['sdk-v2']) {
+  console.log(`\n2026-07-28 mcp-sse / node:http floor: ${(ours.rate / summary['2026-07-28 node:http'].rate).toFixed(2)}x   (target >= 0.8x)`);
+  console.log(`2026-07-28 mcp-sse / bare SDK v2:     ${(ours.rate / summary['2026-07-28 sdk-v2'].rate).toFixed(2)}x   (target >= 3x)`);
+  const cpu = (label) => summary[label].cpuUs;
+  console.log(`2026-07-28 server CPU per call: mcp-sse ${Math.round(ours.cpuUs)} µs, floor ${Math.round(cpu('2026-07-28 node:http'))} µs, SDK v2 ${Math.round(cpu('2026-07-28 sdk-v2'))} µs`);
+  console.log(`2026-07-28 p99 mcp-sse ${ours.p99.toFixed(2)} ms vs SDK v2 ${summary['2026-07-28 sdk-v2'].p99.toFixed(2)} ms   (target <=)`);
+  }
+  if (targets['mcp-sse-before']) {
+    for (const path of ['2025 streamable', '2025 legacy SSE', '2026-07-28']) {
+      console.log(`${path} now / before: ${(summary[`${path} mcp-sse`].rate / summary[`${path} mcp-sse-before`].rate).toFixed(2)}x`);
+    }
+  }
+
+  if (STREAMS > 0 && targets['mcp-sse']) {
+    const server = targets['mcp-sse'];
+    // Settle the heap first, so the difference is the streams'.
+    await new Promise((r) => setTimeout(r, 1000));
+    const before = server.rss();
+    const close = await openListens(server.url, STREAMS);
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = server.rss();
+    console.log(`\n${STREAMS} open subscriptions/listen streams: server RSS ${(before / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MB, ${((after - before) / STREAMS / 1024).toFixed(1)} KB per stream   (target <= 10 KB)`);
+    close();
   }
 } finally {
-  await server.stop();
+  await Promise.all(Object.values(targets).map((t) => t.stop()));
   agent.destroy();
 }

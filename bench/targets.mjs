@@ -79,13 +79,13 @@ export function treeCpuMsOf(pid) {
  * Spawns a target on a free port and resolves once /readyz answers 200, with the time that took.
  * `options.dir` is mcp-sse's tools folder; `options.tools` how many tools the SDK baseline registers.
  */
-export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, args = [], nodeArgs = [] } = {}) {
+export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, args = [], nodeArgs = [], bin = BIN } = {}) {
   const port = await freePort();
   const env = { ...process.env, PORT: String(port), KEEPALIVE_MS: String(keepaliveMs), BENCH_TOOLS: String(tools) };
   const command =
-    name === 'mcp-sse'
-      ? [BIN, 'serve', dir, '--port', String(port), '--keepalive', String(keepaliveMs), '--log-level', 'warn', ...args]
-      : [path.join(ROOT, 'bench/baselines', name === 'sdk' ? 'sdk-server.mjs' : 'plain-http.mjs')];
+    name.startsWith('mcp-sse')
+      ? [bin, 'serve', dir, '--port', String(port), '--keepalive', String(keepaliveMs), '--log-level', 'warn', ...args]
+      : [path.join(ROOT, 'bench/baselines', { sdk: 'sdk-server.mjs', 'sdk-v2': 'sdk-v2-server.mjs' }[name] ?? 'plain-http.mjs')];
   const started = performance.now();
   const child = spawn(process.execPath, [...nodeArgs, ...command], { env, cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

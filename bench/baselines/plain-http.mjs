@@ -58,6 +58,10 @@ const server = http.createServer((req, res) => {
   } else if (req.method === 'POST' && url === '/mcp') {
     readBody(req, (message) => {
       let id = req.headers['mcp-session-id'];
+      // A 2026-07-28 request: no session, one fixed JSON answer.
+      if (id === undefined && message.params?._meta?.['io.modelcontextprotocol/protocolVersion'] !== undefined) {
+        return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(answer(message)));
+      }
       if (id === undefined && message.method === 'initialize') httpSessions.add((id = randomUUID()));
       if (!httpSessions.has(id)) return void res.writeHead(404).end();
       const reply = answer(message);

@@ -29,6 +29,27 @@ export function sendRpcError(
   res.end(JSON.stringify({ jsonrpc: '2.0', error, id: reply.id ?? null }));
 }
 
+/** Deeper than this, JSON is an attack: code that walks it (stringify, validators) overflows the stack. */
+const MAX_DEPTH = 1000;
+
+/** The deepest nesting of arrays and objects in valid JSON text (brackets inside strings skipped). */
+function nestingDepth(json: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) max = depth;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return max;
+}
+
 /**
  * Reads a JSON body with a size limit. 415 for a non-JSON content type, 413 past the limit
  * (checked against Content-Length before reading a byte), 400 with a parse error for bad JSON
@@ -59,11 +80,16 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
+  // A UTF-8 byte order mark is not JSON, but editors and some clients put one in front of it.
+  const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(json);
   } catch (error) {
     throw new HttpError(400, `Parse error: ${(error as Error).message}`, -32700);
+  }
+  if (json.length > 2 * MAX_DEPTH && nestingDepth(json) > MAX_DEPTH) {
+    throw new HttpError(400, `Parse error: JSON nested deeper than ${MAX_DEPTH} levels`, -32700);
   }
   // JSON-RPC answers an empty batch with one Invalid Request; there is nothing to dispatch.
   if (Array.isArray(body) && body.length === 0) throw new HttpError(400, 'Invalid Request: an empty batch', -32600);

@@ -84,7 +84,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       }
       throw error;
     }
-    if (options.modern && claimsModern(req, body) && (await isModernRequest(req, body))) {
+    if (options.modern && claimsModern(req, body) && isModernRequest(req, body)) {
       if (options.admit && !options.admit(req, res, body, undefined)) return;
       await options.modern.serve(req, res, body);
       return;

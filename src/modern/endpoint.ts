@@ -1,31 +1,18 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { toNodeHandler } from '@modelcontextprotocol/node';
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  CLIENT_INFO_META_KEY,
-  createMcpHandler,
-  inputRequired,
-  LOG_LEVEL_META_KEY,
-  MissingRequiredClientCapabilityError,
-  PROTOCOL_VERSION_META_KEY,
-  ProtocolError,
-  Server,
-  type CacheHint,
-  type ServerContext,
-} from '@modelcontextprotocol/server';
-import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { sendRpcError } from '../http/body.js';
-import { SERVER_CAPABILITIES, type ServerInfo } from '../protocol/mcp-methods.js';
-import { checkParamHeaders, type ParamHeader } from '../definitions/param-headers.js';
-import type { ListChanges } from '../protocol/registry.js';
-import { RpcError } from '../protocol/rpc.js';
-import type { MethodTable } from '../protocol/session.js';
 import { forwardToHolder, RELAYED_HEADER } from '../http/relay.js';
+import { checkParamHeaders, type ParamHeader } from '../definitions/param-headers.js';
+import type { ServerInfo } from '../protocol/mcp-methods.js';
+import type { ListChanges } from '../protocol/registry.js';
 import type { SessionDirectory } from '../protocol/session-directory.js';
-import type { Session, SessionHost } from '../protocol/session.js';
+import type { MethodTable, SessionHost } from '../protocol/session.js';
+import { HEADER_MISMATCH, standardHeaderRefusal, type Refusal } from './envelope.js';
+import { classify } from './era.js';
+import { Exchange, sendJson } from './exchange.js';
 import { HeldCalls, heldKey } from './held-calls.js';
-import { ModernCall, type CallIdentity, type CallOutcome, type ExchangeSink } from './modern-call.js';
+import { ListenStreams } from './listen.js';
+import { createMethodCalls } from './method-calls.js';
+import { createResultStamp, SUPPORTED_VERSIONS } from './results.js';
 
 export interface ModernEndpointOptions {
   /** The same method table every 2025 session answers from. */
@@ -58,7 +45,7 @@ export interface ModernEndpoint {
 }
 
 /** Methods the 2026-07-28 revision keeps, served from the shared table. */
-const SERVED_METHODS = [
+const SERVED_METHODS = new Set([
   'tools/list',
   'tools/call',
   'resources/list',
@@ -67,152 +54,36 @@ const SERVED_METHODS = [
   'prompts/list',
   'prompts/get',
   'completion/complete',
-] as const;
-/** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
-const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
+]);
 const PARK_TIMEOUT_MS = 5 * 60_000;
-/** The revision's error for headers that disagree with the body. */
-const HEADER_MISMATCH = -32020;
-/** Lists that change only when files do: cacheable for a while when nothing watches the folder. */
-const STATIC_LIST_TTL_MS = 5 * 60_000;
-
-function cacheHints(options: ModernEndpointOptions): Partial<Record<string, CacheHint>> {
-  const cacheScope = options.authenticated ? 'private' : 'public';
-  const lists: CacheHint = { ttlMs: options.watching ? 0 : STATIC_LIST_TTL_MS, cacheScope };
-  // Resource lists and reads run the definition's own code on every request: never cacheable.
-  const dynamic: CacheHint = { ttlMs: 0, cacheScope: 'private' };
-  return {
-    'server/discover': lists,
-    'tools/list': lists,
-    'prompts/list': lists,
-    'resources/templates/list': lists,
-    'resources/list': dynamic,
-    'resources/read': dynamic,
-  };
-}
-
-function identityFrom(ctx: ServerContext): CallIdentity {
-  const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
-  return {
-    protocolVersion: envelope[PROTOCOL_VERSION_META_KEY] as string | undefined,
-    clientCapabilities: (envelope[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined) ?? {},
-    clientInfo: envelope[CLIENT_INFO_META_KEY] as CallIdentity['clientInfo'],
-    logLevel: envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined,
-    auth: ctx.http?.authInfo as Session['auth'],
-  };
-}
 
 function requestStateOf(body: unknown): string | undefined {
   const state = (body as { params?: { requestState?: unknown } } | null)?.params?.requestState;
   return typeof state === 'string' ? state : undefined;
 }
 
-function toProtocolError(error: unknown): unknown {
-  if (error instanceof RpcError) return new ProtocolError(error.code, error.message, error.data);
-  return error;
+function refuse(res: ServerResponse, refusal: Refusal, id: unknown) {
+  const error = { code: refusal.code, message: refusal.message, ...(refusal.data !== undefined && { data: refusal.data }) };
+  sendJson(res, refusal.status, { jsonrpc: '2.0', error, id: id ?? null });
 }
 
 /**
- * `/mcp` for 2026-07-28 clients: the SDK v2 entry (`createMcpHandler`) does the wire protocol —
- * `server/discover`, envelopes, standard headers, `subscriptions/listen`, cache fields — and every
- * method is answered by the same table, registry and `ctx` as the 2025 sessions. Only plain JSON
- * crosses between the v2 objects here and the v1-typed code behind the table.
+ * `/mcp` for 2026-07-28 clients, straight on Node's request and response: the revision's edge
+ * checks (era, envelope, standard and `Mcp-Param-*` headers), then `server/discover`,
+ * `subscriptions/listen`, or a method of the table every 2025 session answers from. There is no
+ * server object per request: a request is its message, its exchange and, for a method, one call.
  */
 export function createModernEndpoint(options: ModernEndpointOptions): ModernEndpoint {
   const held = new HeldCalls({ timeoutMs: options.parkTimeoutMs ?? PARK_TIMEOUT_MS, max: options.maxHeld, directory: options.directory });
-  const host: SessionHost = {
-    methods: options.methods,
-    onClose: () => undefined,
-    onError: options.onError,
-  };
-  const hints = cacheHints(options);
-  let running = 0;
-
-  async function run(method: string, request: { params?: Record<string, unknown> }, ctx: ServerContext): Promise<unknown> {
-    running++;
-    try {
-      return await serveCall(method, request, ctx);
-    } finally {
-      running--;
-    }
-  }
-
-  async function serveCall(method: string, request: { params?: Record<string, unknown> }, ctx: ServerContext): Promise<unknown> {
-    const handler = options.methods[method];
-    if (!handler) throw new ProtocolError(-32601, `Method not found: ${method}`);
-    const state = ctx.mcpReq.requestState();
-    const sink: ExchangeSink = { notify: (n) => ctx.mcpReq.notify(n as never), signal: ctx.mcpReq.signal };
-    let call: ModernCall;
-    let pending: Promise<CallOutcome>;
-    if (typeof state === 'string') {
-      const resumed = held.take(state, method, identityFrom(ctx).auth);
-      if (!resumed) throw new ProtocolError(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
-      call = resumed;
-      call.answer(ctx.mcpReq.inputResponses);
-      pending = call.serve(sink);
-    } else {
-      call = new ModernCall(identityFrom(ctx), host);
-      call.preanswer(ctx.mcpReq.inputResponses);
-      pending = call.start(sink, handler, ctx.mcpReq.id, request.params ?? {});
-    }
-    // A fresh token for every round: a state the client already used can never resume the call again.
-    const token = randomUUID();
-    let outcome: CallOutcome;
-    try {
-      outcome = await pending;
-    } catch (error) {
-      throw toProtocolError(error);
-    }
-    if (outcome.kind === 'result') return outcome.value;
-    if (!INPUT_CAPABLE.has(method)) {
-      call.abandon();
-      throw new ProtocolError(-32603, `${method} cannot ask the client for input in protocol revision 2026-07-28 (only tools/call, prompts/get and resources/read can)`);
-    }
-    const missing = call.missingCapabilities(outcome.requests);
-    if (missing) {
-      call.abandon();
-      throw new MissingRequiredClientCapabilityError(
-        { requiredCapabilities: missing as never },
-        `This ${method} needs the client capabilities ${Object.keys(missing).map((k) => `"${k}"`).join(', ')}, which the request's clientCapabilities do not declare`,
-      );
-    }
-    if (held.isFull) {
-      call.abandon();
-      throw new ProtocolError(-32603, 'Service Unavailable: too many calls are waiting for client input; try again later');
-    }
-    held.hold(token, call, method);
-    return inputRequired({ inputRequests: outcome.requests as never, requestState: token });
-  }
-
-  function buildServer(): Server {
-    const server = new Server(
-      { name: options.info.name, version: options.info.version },
-      {
-        capabilities: SERVER_CAPABILITIES,
-        ...(options.info.instructions && { instructions: options.info.instructions }),
-        cacheHints: hints,
-      },
-    );
-    for (const method of SERVED_METHODS) {
-      server.setRequestHandler(method, ((request: { params?: Record<string, unknown> }, ctx: ServerContext) =>
-        run(method, request, ctx)) as never);
-    }
-    return server;
-  }
-
-  const handler = createMcpHandler(buildServer, {
-    legacy: 'reject',
-    keepAliveMs: options.keepaliveMs,
-    maxSubscriptions: options.maxHeld,
-    onerror: (error) => options.onError(error, 'modern /mcp'),
-  });
-  const serveNode = toNodeHandler(handler, { onerror: (error) => options.onError(error, 'modern /mcp') });
+  const host: SessionHost = { methods: options.methods, onClose: () => undefined, onError: options.onError };
+  const results = createResultStamp(options);
+  const listens = new ListenStreams({ max: options.maxHeld, keepaliveMs: options.keepaliveMs, serverInfo: results.serverInfo });
+  const calls = createMethodCalls({ methods: options.methods, host, held, results });
 
   /** The instance holding the call a retry continues, when that is not this one. */
-  async function holderOf(req: IncomingMessage, body: unknown) {
-    const state = requestStateOf(body);
+  async function holderOf(req: IncomingMessage, state: string) {
     const { directory } = options;
-    if (!state || !directory || held.has(state) || req.headers[RELAYED_HEADER]) return undefined;
+    if (!directory || held.has(state) || req.headers[RELAYED_HEADER]) return undefined;
     // An unreachable directory leaves the retry here, where it gets the expired-state error.
     const location = await directory.locate(heldKey(state)).catch(() => undefined);
     return location ? { location, directory, key: heldKey(state) } : undefined;
@@ -239,25 +110,49 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     return true;
   }
 
-  return {
-    async serve(req, res, body) {
-      if (paramHeaderMismatch(req, res, body)) return;
-      const holder = await holderOf(req, body);
+  async function serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    if (paramHeaderMismatch(req, res, body)) return;
+    const state = requestStateOf(body);
+    if (state !== undefined && options.directory) {
+      const holder = await holderOf(req, state);
       if (holder) return forwardToHolder(holder.location, holder.directory, holder.key, req, res, body);
-      return serveNode(req, res, body);
-    },
-    listChanged(changes) {
-      if (changes.tools) handler.notify.toolsChanged();
-      if (changes.resources) handler.notify.resourcesChanged();
-      if (changes.prompts) handler.notify.promptsChanged();
-    },
-    resourceUpdated: (uri) => handler.notify.resourceUpdated(uri),
+    }
+    const route = classify(req, body);
+    if (route.kind === 'refuse') return refuse(res, route.refusal, route.id);
+    if (route.kind === 'legacy') {
+      const refusal = { status: 400, code: -32022, message: 'Unsupported protocol version: the request did not name a protocol version', data: { supported: SUPPORTED_VERSIONS } };
+      return refuse(res, refusal, null);
+    }
+    const { message, revision } = route;
+    const id = route.isRequest ? message.id : null;
+    if (revision === undefined || !SUPPORTED_VERSIONS.includes(revision)) {
+      const requested = revision ?? 'unknown';
+      return refuse(res, { status: 400, code: -32022, message: `Unsupported protocol version: ${requested}`, data: { supported: SUPPORTED_VERSIONS, requested } }, id);
+    }
+    if (!route.isRequest) {
+      // The revision defines no client notifications over HTTP: accepted, and nothing to do.
+      res.writeHead(202).end();
+      return;
+    }
+    const { method } = message;
+    const headers = standardHeaderRefusal(req, method, message.params, revision);
+    if (headers) return refuse(res, headers, id);
+    if (method === 'subscriptions/listen') return listens.serve(res, id!, message.params);
+    if (method === 'server/discover') return sendJson(res, 200, { jsonrpc: '2.0', id, result: results.stamp(method, results.discover()) });
+    if (!SERVED_METHODS.has(method) || !calls.has(method)) return refuse(res, { status: 404, code: -32601, message: 'Method not found' }, id);
+    await calls.answer(method, message, new Exchange(req, res, options.keepaliveMs));
+  }
+
+  return {
+    serve,
+    listChanged: (changes) => listens.listChanged(changes),
+    resourceUpdated: (uri) => listens.resourceUpdated(uri),
     get running() {
-      return running;
+      return calls.running;
     },
     async close() {
       held.abandonAll();
-      await handler.close();
+      listens.closeAll();
     },
   };
 }

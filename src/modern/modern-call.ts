@@ -4,10 +4,12 @@ import { RequestAbort } from '../protocol/request-abort.js';
 import type { MethodHandler } from '../protocol/session.js';
 import { AbortReason, Session, type SessionHost } from '../protocol/session.js';
 
-/** What a 2026-07-28 exchange can do for the call it serves: the v2 handler context, reduced. */
+/** What a 2026-07-28 HTTP exchange can do for the call it serves. */
 export interface ExchangeSink {
   notify(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
-  signal: AbortSignal;
+  /** Calls `listener` when the client closes the exchange before its answer; returns a remover. */
+  onAbandoned(listener: () => void): () => void;
+  readonly abandoned: boolean;
 }
 
 export interface CallIdentity {
@@ -64,12 +66,21 @@ export class ModernCall {
   readonly session: Session;
   readonly controller = new RequestAbort();
   sink?: ExchangeSink;
-  private readonly outstanding = new Map<string, { method: string; params?: Record<string, unknown> }>();
-  private readonly asked = new Set<string>();
-  private readonly prepared = new Map<string, unknown>();
+  // Made when a call first asks or is answered: most calls never do.
+  private outstandingRequests?: Map<string, { method: string; params?: Record<string, unknown> }>;
+  private askedKeys?: Set<string>;
+  private prepared?: Map<string, unknown>;
   private settled?: Promise<CallOutcome>;
   private wake?: () => void;
   private detach?: () => void;
+
+  private get outstanding() {
+    return (this.outstandingRequests ??= new Map());
+  }
+
+  private get asked() {
+    return (this.askedKeys ??= new Set());
+  }
 
   constructor(
     readonly identity: CallIdentity,
@@ -106,11 +117,13 @@ export class ModernCall {
    * that knows what the call will ask): a request made under one of their keys gets it at once.
    */
   preanswer(responses: Record<string, unknown> | undefined): void {
-    for (const [key, result] of Object.entries(responses ?? {})) this.prepared.set(key, result);
+    if (!responses) return;
+    this.prepared ??= new Map();
+    for (const [key, result] of Object.entries(responses)) this.prepared.set(key, result);
   }
 
   requestedInput(key: string, method: string, params?: Record<string, unknown>): void {
-    if (this.prepared.has(key)) {
+    if (this.prepared?.has(key)) {
       const result = this.prepared.get(key) as Record<string, unknown>;
       this.prepared.delete(key);
       // After `send` returns: the session registers the request before it sends it.
@@ -134,9 +147,8 @@ export class ModernCall {
   private attach(sink: ExchangeSink): void {
     this.sink = sink;
     const onAbort = () => this.controller.abort(new AbortReason('cancelled', 'the client closed the request'));
-    if (sink.signal.aborted) onAbort();
-    sink.signal.addEventListener('abort', onAbort, { once: true });
-    this.detach = () => sink.signal.removeEventListener('abort', onAbort);
+    if (sink.abandoned) onAbort();
+    this.detach = sink.onAbandoned(onAbort);
   }
 
   /** Serves the call on one HTTP exchange until it has a result or needs the client's input. */
@@ -152,7 +164,8 @@ export class ModernCall {
         resolve({ kind: 'input', requests: Object.fromEntries(pending) });
       };
       this.wake = check;
-      setImmediate(check);
+      // A resumed call may still owe the client a question; a fresh one asks through `requestedInput`.
+      if (this.outstandingRequests?.size) setImmediate(check);
     });
     try {
       return await Promise.race([this.settled!, needsInput]);

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Profiles a target under stateless 2026-07-28 tools/call load (16 in flight, keep-alive):
+// `node bench/profile-modern.mjs [mcp-sse|sdk-v2|node:http] [calls]`. Prints the functions with
+// the most self time and the heaviest files; the .cpuprofile stays in bench/profiles/.
+import http from 'node:http';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ROOT, startTarget, toolsDir } from './targets.mjs';
+
+const [name = 'mcp-sse', calls = '20000'] = process.argv.slice(2);
+const profiles = path.join(ROOT, 'bench/profiles');
+await mkdir(profiles, { recursive: true });
+const before = new Set(await readdir(profiles));
+const target = await startTarget(name, { dir: await toolsDir(), nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'p', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
+const call = (id) =>
+  new Promise((resolve, reject) => {
+    const req = http.request(`${target.url}/mcp`, { method: 'POST', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { n: id }, _meta: meta } }));
+  });
+let next = 0;
+const started = performance.now();
+await Promise.all(Array.from({ length: 16 }, async () => {
+  while (next < Number(calls)) await call(++next);
+}));
+console.log(`${name}: ${(Number(calls) / ((performance.now() - started) / 1000)).toFixed(0)} calls/s while profiled`);
+agent.destroy();
+await target.stop();
+
+const file = (await readdir(profiles)).find((f) => !before.has(f));
+const profile = JSON.parse(await readFile(path.join(profiles, file), 'utf8'));
+const dt = new Map();
+profile.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const total = [...dt.values()].reduce((a, b) => a + b, 0);
+const self = new Map();
+const byFile = new Map();
+for (const node of profile.nodes) {
+  const t = dt.get(node.id) ?? 0;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const short = url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}/`, '');
+  const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
+  self.set(key, (self.get(key) ?? 0) + t);
+  const where = short.startsWith('node:') ? short : short || functionName;
+  byFile.set(where, (byFile.get(where) ?? 0) + t);
+}
+const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+console.log(`\nself time by function (${file}):\n${top(self, 25).join('\n')}`);
+console.log(`\nself time by file:\n${top(byFile, 20).join('\n')}`);
