@@ -22,7 +22,7 @@ export interface RequestInfo {
 export type MethodHandler = (session: Session, params: Record<string, unknown>, request: RequestInfo) => Promise<unknown>;
 export type MethodTable = Record<string, MethodHandler | undefined>;
 
-export type TransportKind = 'sse' | 'http' | 'memory';
+export type TransportKind = 'sse' | 'http' | 'stdio' | 'memory';
 
 /** Why a request's signal was aborted; handlers see it as `ctx.signal.reason`. */
 export class AbortReason extends Error {
@@ -212,8 +212,8 @@ export class Session {
 
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
     // Only progress is lost to the SDK client's race (see `request`): log messages have a handler
-    // that outlives the request.
-    if (relatedRequestId !== undefined && this.kind === 'sse' && method === 'notifications/progress') {
+    // that outlives the request. Over stdio both arrive in one pipe read just as over SSE.
+    if (relatedRequestId !== undefined && (this.kind === 'sse' || this.kind === 'stdio') && method === 'notifications/progress') {
       (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
     }
     return this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
