@@ -32,6 +32,8 @@ const SERVED_METHODS = [
 /** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
 const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
 const PARK_TIMEOUT_MS = 5 * 60_000;
+/** See `Session.request`: the SDK client drops progress that shares a pipe read with the result. */
+const PROGRESS_TO_RESULT_GAP_MS = 40;
 const MAX_HELD = 1024;
 
 export interface ModernConnectionOptions {
@@ -75,7 +77,14 @@ export function modernConnection(options: ModernConnectionOptions): ModernConnec
     const handler = options.methods[method];
     if (!handler) throw new ProtocolError(-32601, `Method not found: ${method}`);
     const state = ctx.mcpReq.requestState();
-    const sink: ExchangeSink = { notify: (n) => ctx.mcpReq.notify(n as never), signal: ctx.mcpReq.signal };
+    let progressAt: number | undefined;
+    const sink: ExchangeSink = {
+      notify: (n) => {
+        if (n.method === 'notifications/progress') progressAt = performance.now();
+        return ctx.mcpReq.notify(n as never);
+      },
+      signal: ctx.mcpReq.signal,
+    };
     let call: ModernCall;
     let pending: Promise<CallOutcome>;
     if (typeof state === 'string') {
@@ -95,7 +104,11 @@ export function modernConnection(options: ModernConnectionOptions): ModernConnec
     } catch (error) {
       throw error instanceof RpcError ? new ProtocolError(error.code, error.message, error.data) : error;
     }
-    if (outcome.kind === 'result') return outcome.value;
+    if (outcome.kind === 'result') {
+      const wait = progressAt === undefined ? 0 : progressAt + PROGRESS_TO_RESULT_GAP_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return outcome.value;
+    }
     const refuse = (error: Error) => {
       call.abandon();
       throw error;
