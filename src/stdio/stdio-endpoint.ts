@@ -1,9 +1,12 @@
 import type { Readable, Writable } from 'node:stream';
-import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import { PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerInfo } from '../protocol/mcp-methods.js';
 import type { ListChanges } from '../protocol/registry.js';
 import type { SessionHub } from '../protocol/session-hub.js';
-import { legacyConnection } from './legacy-connection.js';
+import { legacyConnection, STDIO_SESSION_ID } from './legacy-connection.js';
+import { LineTransport } from './line-transport.js';
 import { modernConnection, type ModernConnection } from './modern-connection.js';
 
 export interface StdioEndpointOptions {
@@ -24,11 +27,19 @@ export interface StdioEndpoint {
   close(): Promise<void>;
 }
 
+function claimsModern(message: unknown): boolean {
+  const meta = (message as { params?: { _meta?: unknown } } | null)?.params?._meta;
+  return typeof meta === 'object' && meta !== null && PROTOCOL_VERSION_META_KEY in meta;
+}
+
 /**
- * stdin/stdout as a third transport. The SDK v2 entry (`serveStdio`) owns the era decision, as
- * the 2026-07-28 stdio binding describes it: an `initialize` (or any claim-less message) pins the
- * process to one 2025-era session of our hub; a request with the `_meta` envelope (or a
- * `server/discover` probe) pins it to the 2026-07-28 era served through `ModernCall`s.
+ * stdin/stdout as a third transport; the first message picks the era for the process, as the
+ * 2026-07-28 stdio binding describes it. A message without the `_meta` envelope claim (an
+ * `initialize`) makes the pipe one 2025-era session of our hub, reading the pipe directly. One
+ * with the claim (a `server/discover` probe, any 2026 request) goes to the SDK v2 entry
+ * (`serveStdio`), which checks envelopes, serves `subscriptions/listen` and pins a v2 `Server`
+ * answering from the method table through `ModernCall`s (or, after a refused modern opening, a
+ * 2025 session after all).
  */
 export function createStdioEndpoint(options: StdioEndpointOptions): StdioEndpoint {
   let modern: ModernConnection | undefined;
@@ -38,11 +49,22 @@ export function createStdioEndpoint(options: StdioEndpointOptions): StdioEndpoin
     modern = modernConnection({ methods: options.hub.methods, info: options.info, watching: options.watching, onError: options.onError });
     return modern.server;
   };
-  const handle = serveStdio(factory as never, {
-    legacy: 'serve',
-    transport: new StdioServerTransport(options.input, options.output),
-    onerror: (error) => options.onError(error, where),
-  });
+  const wire = new LineTransport(options.input, options.output);
+  let handle: { close(): Promise<void> } | undefined;
+  wire.onerror = (error) => options.onError(error, where);
+  wire.onmessage = (first) => {
+    if (!claimsModern(first)) {
+      // The session takes over the pipe's callbacks for good.
+      const session = options.hub.create(STDIO_SESSION_ID, 'stdio', wire);
+      session.openStreams = 1;
+      options.hub.register(session);
+      session.receive(first as JSONRPCMessage);
+      return;
+    }
+    handle = serveStdio(factory as never, { legacy: 'serve', transport: wire as never, onerror: (error) => options.onError(error, where) });
+    wire.onmessage?.(first);
+  };
+  void wire.start();
   const report = (work: Promise<void>) => work.catch((error) => options.onError(error, where));
   return {
     listChanged(changes) {
@@ -61,7 +83,8 @@ export function createStdioEndpoint(options: StdioEndpointOptions): StdioEndpoin
     },
     async close() {
       modern?.close();
-      await handle.close();
+      await handle?.close();
+      await options.hub.get(STDIO_SESSION_ID)?.close();
     },
   };
 }

@@ -211,8 +211,8 @@ describe('an SDK v2 client over stdio, 2026-07-28 era', () => {
 });
 
 describe('the process', () => {
-  function start(extra: string[] = []) {
-    const child = spawn(process.execPath, SERVE(extra), { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
+  function start(extra: string[] = [], args = SERVE(extra)) {
+    const child = spawn(process.execPath, args, { env: ENV, stdio: ['pipe', 'pipe', 'pipe'] });
     const lines = createInterface({ input: child.stdout! });
     const stdout: string[] = [];
     const arrivals = waitable();
@@ -240,6 +240,30 @@ describe('the process', () => {
     await server.initialize();
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
+  });
+
+  it('honours the config file, and ignores its HTTP-only keys', async () => {
+    const project = await tempDir({
+      'package.json': '{}',
+      'mcp-sse.config.ts': `import { defineConfig } from 'mcp-sse';\nexport default defineConfig({ name: 'from-config', port: 1, cors: true });`,
+      'tools/add.ts': ADD_TOOL,
+    });
+    try {
+      const server = start([], [BIN, 'serve', path.join(project, 'tools'), '--stdio']);
+      expect((await server.initialize()).result.serverInfo.name).toBe('from-config');
+      server.child.stdin!.end();
+      expect(await server.exited).toBe(0);
+    } finally {
+      await removeDir(project);
+    }
+  });
+
+  it('shows the stdio forms in serve --help', async () => {
+    const { code, output } = await runToEnd(['serve', '--help']);
+    expect(code).toBe(0);
+    expect(output).toContain('--stdio');
+    expect(output).toContain('claude mcp add my-tools -- npx mcp-sse serve ./tools --stdio');
+    expect(output).toContain('"type": "stdio"');
   });
 
   it('refuses an HTTP-only flag with a one-line usage error (exit 2)', async () => {
