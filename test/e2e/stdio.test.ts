@@ -14,6 +14,7 @@ import { ADD_TOOL } from '../helpers/fixtures.js';
 import { MODERN } from '../helpers/modern-client.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 import { waitable } from '../helpers/waitable.js';
+import { eventually } from '../helpers/hot-reload.js';
 
 let dir: string;
 let tools: string;
@@ -240,6 +241,28 @@ describe('the process', () => {
     await server.initialize();
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
+  });
+
+  it('exits when its parent dies, even with stdin still open', async () => {
+    // A middle process starts the server on the test's own pipes, reports its pid once it has
+    // answered initialize, and exits: stdin stays open (the test holds it), only the parent is gone.
+    const middle = start([], [
+      '-e',
+      `const { spawn } = require('node:child_process');
+       const child = spawn(process.execPath, ${JSON.stringify(SERVE())}, { stdio: ['inherit', 'pipe', 'inherit'] });
+       child.stdout.once('data', () => { console.log(JSON.stringify({ pid: child.pid })); process.exit(0); });`,
+    ]);
+    const { pid } = await middle.initialize();
+    expect(await middle.exited).toBe(0);
+    const alive = () => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await eventually(() => !alive(), { timeoutMs: 15_000, what: 'the orphaned server to exit' });
   });
 
   it('honours the config file, and ignores its HTTP-only keys', async () => {
