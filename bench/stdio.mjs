@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
-import { ROOT, toolsDir, rssOf } from './targets.mjs';
+import { ROOT, toolsDir, rssOf, cpuMsOf } from './targets.mjs';
 
 const QUICK = process.argv.includes('--quick');
 const CALLS = QUICK ? 5000 : 20000;
@@ -76,10 +76,14 @@ async function measure(name, command, args, cwd, modern = false) {
     server.notify('notifications/initialized');
   }
   await calls(server, WARMUP, modern);
+  // Server CPU per call as well as throughput: on a shared machine the wall clock moves with the
+  // neighbours' load, the CPU a call costs much less.
+  const cpu0 = cpuMsOf(server.child.pid);
   const rate = await calls(server, CALLS, modern);
+  const cpuUs = ((cpuMsOf(server.child.pid) - cpu0) * 1000) / CALLS;
   const rss = rssOf(server.child.pid);
   await server.stop();
-  return { rate, rss };
+  return { rate, rss, cpuUs };
 }
 
 const dir = await toolsDir(1);
@@ -89,17 +93,21 @@ const targets = [
   { name: 'mcp-sse --stdio (2026-07-28)', command: path.join(ROOT, 'bin/mcp-sse.js'), args: ['serve', dir, '--stdio', '--no-watch', '--log-level', 'warn'], modern: true },
 ];
 const rates = new Map(targets.map((t) => [t.name, []]));
+const cpus_ = new Map(targets.map((t) => [t.name, []]));
 const lines = [];
 const out = (line) => (console.log(line), lines.push(line));
 out(`# ${CALLS} tools/call per round, ${WINDOW} in flight, ${ROUNDS} round(s), ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}, node ${process.version}`);
 for (let round = 1; round <= ROUNDS; round++) {
   for (const t of targets) {
-    const { rate, rss } = await measure(t.name, t.command, t.args, ROOT, t.modern);
+    const { rate, rss, cpuUs } = await measure(t.name, t.command, t.args, ROOT, t.modern);
     rates.get(t.name).push(rate);
-    out(`round ${round}  ${t.name.padEnd(30)} ${rate.toFixed(0).padStart(7)} calls/s  rss ${rss ? Math.round(rss / 1024 / 1024) : '?'} MB`);
+    cpus_.get(t.name).push(cpuUs);
+    out(`round ${round}  ${t.name.padEnd(30)} ${rate.toFixed(0).padStart(7)} calls/s  server CPU ${cpuUs.toFixed(0).padStart(4)} µs/call  rss ${Math.round(rss / 1024 / 1024)} MB`);
   }
 }
 const best = (name) => Math.max(...rates.get(name));
+const leastCpu = (name) => Math.min(...cpus_.get(name));
 const ratio = best('mcp-sse --stdio (2025)') / best('bare SDK v1 stdio');
+out(`least server CPU per call: mcp-sse (2025) ${leastCpu('mcp-sse --stdio (2025)').toFixed(0)} µs, bare SDK ${leastCpu('bare SDK v1 stdio').toFixed(0)} µs: ${(leastCpu('bare SDK v1 stdio') / leastCpu('mcp-sse --stdio (2025)')).toFixed(2)}× cheaper; mcp-sse (2026-07-28) ${leastCpu('mcp-sse --stdio (2026-07-28)').toFixed(0)} µs`);
 out(`best of rounds: mcp-sse (2025) ${best('mcp-sse --stdio (2025)').toFixed(0)} calls/s, bare SDK ${best('bare SDK v1 stdio').toFixed(0)} calls/s: ${ratio.toFixed(2)}× (target ≥ 1.5×); mcp-sse (2026-07-28) ${best('mcp-sse --stdio (2026-07-28)').toFixed(0)} calls/s`);
 if (process.argv.includes('--write')) await writeFile(path.join(ROOT, 'bench/last-stdio.txt'), `${lines.join('\n')}\n`);
