@@ -4,7 +4,7 @@
 // see the same machine. The client is this process: raw newline-delimited JSON-RPC on the child's
 // pipes, WINDOW requests in flight (pipelined), no SDK on the client side. Also measured: mcp-sse
 // in the 2026-07-28 era (every request carries the `_meta` envelope). `npm run build` first;
-// `-- --quick` for a short run.
+// `-- --quick` for a short run, `-- --out=FILE` to keep the report.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -110,4 +110,5 @@ const leastCpu = (name) => Math.min(...cpus_.get(name));
 const ratio = best('mcp-sse --stdio (2025)') / best('bare SDK v1 stdio');
 out(`least server CPU per call: mcp-sse (2025) ${leastCpu('mcp-sse --stdio (2025)').toFixed(0)} µs, bare SDK ${leastCpu('bare SDK v1 stdio').toFixed(0)} µs: ${(leastCpu('bare SDK v1 stdio') / leastCpu('mcp-sse --stdio (2025)')).toFixed(2)}× cheaper; mcp-sse (2026-07-28) ${leastCpu('mcp-sse --stdio (2026-07-28)').toFixed(0)} µs`);
 out(`best of rounds: mcp-sse (2025) ${best('mcp-sse --stdio (2025)').toFixed(0)} calls/s, bare SDK ${best('bare SDK v1 stdio').toFixed(0)} calls/s: ${ratio.toFixed(2)}× (target ≥ 1.5×); mcp-sse (2026-07-28) ${best('mcp-sse --stdio (2026-07-28)').toFixed(0)} calls/s`);
-if (process.argv.includes('--write')) await writeFile(path.join(ROOT, 'bench/last-stdio.txt'), `${lines.join('\n')}\n`);
+const outFile = process.argv.find((a) => a.startsWith('--out='))?.slice(6);
+if (outFile) await writeFile(outFile, `${lines.join('\n')}\n`);
