@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { Stream } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -79,7 +80,7 @@ const answers = {
 };
 
 /** The stderr of a spawned server, and a way to wait for a line of it. */
-function followStderr(stream: NodeJS.ReadableStream | null) {
+function followStderr(stream: Stream | null) {
   let text = '';
   const arrivals = waitable();
   stream?.on('data', (chunk: Buffer) => {
