@@ -15,3 +15,5 @@ export { notifyResourceUpdated } from './protocol/resource-updates.js';
 export { createServer } from './server/create-server.js';
 export type { ServerOptions, McpSseServer } from './server/options.js';
 export { defineConfig, type ConfigFile } from './cli/define-config.js';
+export { createStdioServer } from './server/create-stdio-server.js';
+export type { StdioServerOptions, McpSseStdioServer } from './server/create-stdio-server.js';

@@ -43,7 +43,7 @@ export class SessionHub implements SessionHost {
 
   register(session: Session): void {
     this.sessions.set(session.id, session);
-    if (session.kind !== 'memory') this.options.directory?.claim(session.id, session.kind);
+    if (session.kind === 'sse' || session.kind === 'http') this.options.directory?.claim(session.id, session.kind);
   }
 
   get(id: string): Session | undefined {
@@ -111,7 +111,7 @@ export class SessionHub implements SessionHost {
   }
 
   counts(): Record<TransportKind, number> {
-    const counts: Record<TransportKind, number> = { sse: 0, http: 0, memory: 0 };
+    const counts: Record<TransportKind, number> = { sse: 0, http: 0, stdio: 0, memory: 0 };
     for (const session of this.sessions.values()) counts[session.kind]++;
     return counts;
   }

@@ -22,7 +22,7 @@ export interface RequestInfo {
 export type MethodHandler = (session: Session, params: Record<string, unknown>, request: RequestInfo) => Promise<unknown>;
 export type MethodTable = Record<string, MethodHandler | undefined>;
 
-export type TransportKind = 'sse' | 'http' | 'memory';
+export type TransportKind = 'sse' | 'http' | 'stdio' | 'memory';
 
 /** Why a request's signal was aborted; handlers see it as `ctx.signal.reason`. */
 export class AbortReason extends Error {
@@ -216,11 +216,13 @@ export class Session {
 
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
     // Only progress is lost to the SDK client's race (see `request`): log messages have a handler
-    // that outlives the request.
-    if (relatedRequestId !== undefined && this.kind === 'sse' && method === 'notifications/progress') {
-      (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
-    }
-    return this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
+    // that outlives the request. Over stdio both arrive in one pipe read just as over SSE.
+    const racing = relatedRequestId !== undefined && (this.kind === 'sse' || this.kind === 'stdio') && method === 'notifications/progress';
+    if (racing) (this.notifiedRequests ??= new Map()).set(relatedRequestId, performance.now());
+    const sent = this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
+    // The gap counts from when the transport took the notification, where that comes later (a busy pipe).
+    if (racing) void sent.then(() => this.inflight.has(relatedRequestId) && this.notifiedRequests?.set(relatedRequestId, performance.now()));
+    return sent;
   }
 
   /** A server → client request (sampling, elicitation, roots), answered through `response`. */

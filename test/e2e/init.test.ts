@@ -52,10 +52,15 @@ describe('mcp-sse init (non-interactive)', () => {
       expect(await readFile(path.join(project, file), 'utf8'), file).not.toContain('{{');
     }
     expect(JSON.parse(await readFile(path.join(project, '.vscode/mcp.json'), 'utf8'))).toEqual({
-      servers: { weather: { type: 'sse', url: 'http://127.0.0.1:8000/sse' } },
+      servers: {
+        weather: { type: 'sse', url: 'http://127.0.0.1:8000/sse' },
+        'weather-stdio': { type: 'stdio', command: 'npx', args: ['mcp-sse', 'serve', 'tools', '--stdio'] },
+      },
     });
     const readme = await readFile(path.join(project, 'README.md'), 'utf8');
     expect(readme).toContain('claude mcp add --transport sse weather http://127.0.0.1:8000/sse');
+    expect(readme).toContain('claude mcp add weather -- npx mcp-sse serve tools --stdio');
+    expect(readme).toContain('"mcpServers": { "weather": { "command": "npx", "args": ["-y", "mcp-sse", "serve", "/absolute/path/to/weather/tools", "--stdio"] } }');
   });
 
   it('defaults to the ts template in my-mcp-server and prints the exact next steps', async () => {
@@ -68,6 +73,7 @@ describe('mcp-sse init (non-interactive)', () => {
     expect(output).toMatch(/^\s+npm run dev\s+#/m);
     expect(output).toMatch(/^\s+npm test\s+#/m);
     expect(output).toContain('claude mcp add --transport sse my-mcp-server http://127.0.0.1:8000/sse');
+    expect(output).toContain('claude mcp add my-mcp-server -- npx mcp-sse serve tools --stdio');
   });
 
   it('`init .` fills an empty folder, named after it', async () => {

@@ -39,3 +39,28 @@ export function printBanner(logger: Logger, server: McpSseServer, options: { dir
   );
   logger.info('ready', { url: server.url, tools: registry.tools.size, resources: registry.resources.size, prompts: registry.prompts.size });
 }
+
+/** The stdio form of the banner, on stderr like every log line: stdout belongs to the client. */
+export function printStdioBanner(logger: Logger, server: Pick<McpSseServer, 'registry' | 'info' | 'startup'>, options: { dir: string; watching: boolean; config?: string }): void {
+  const { registry } = server;
+  const tty = process.stderr.isTTY === true && !process.env.NO_COLOR;
+  const bold = (s: string) => (tty ? styleText('bold', s) : s);
+  const dim = (s: string) => (tty ? styleText('gray', s) : s);
+  const counts = [plural(registry.tools.size, 'tool'), plural(registry.resources.size, 'resource'), plural(registry.prompts.size, 'prompt')].join(', ');
+  const failed = registry.errors.length ? `, ${registry.errors.length} failed` : '';
+  const name = server.info.name.replace(/[^A-Za-z0-9_.-]/g, '-');
+  const args = ['mcp-sse', 'serve', options.dir, '--stdio'];
+  logger.raw(
+    [
+      `${bold(`mcp-sse v${packageVersion}`)} serving ${options.dir} (${counts}${failed}) in ${Math.round(server.startup.ms)} ms over stdio`,
+      dim('  stdout carries JSON-RPC only; logs and anything tools print go to stderr'),
+      ...(options.config ? [`  Config file      ${options.config}`] : []),
+      dim('  Run by a client:'),
+      `  Claude Code      claude mcp add ${name} -- npx ${args.join(' ')}`,
+      `  Claude Desktop   ${JSON.stringify({ mcpServers: { [name]: { command: 'npx', args } } })}`,
+      `  VS Code          .vscode/mcp.json: ${JSON.stringify({ servers: { [name]: { type: 'stdio', command: 'npx', args } } })}`,
+      options.watching ? dim(`  watching ${options.dir} for changes`) : dim('  not watching for changes (--no-watch)'),
+    ].join('\n'),
+  );
+  logger.info('ready', { transport: 'stdio', tools: registry.tools.size, resources: registry.resources.size, prompts: registry.prompts.size });
+}

@@ -14,6 +14,7 @@ import { findConfigFile, loadConfigFile, type LoadedConfig } from '../config-fil
 import type { LoadError } from '../../definitions/file-load.js';
 import type { ConfigFile } from '../define-config.js';
 import { installCrashGuards } from '../crash-guard.js';
+import { httpOnlyFlag, runStdio } from './serve-stdio.js';
 
 export function parseInteger(name: string, min = 0) {
   return (value: string): number => {
@@ -31,6 +32,7 @@ export function serveCommand(): Command {
     .argument('[dir]', 'folder of tool, resource and prompt files', './tools')
     .addOption(new Option('-p, --port <port>', 'port to listen on; 0 picks a free one').env('PORT').default(DEFAULTS.port).argParser(parseInteger('--port')))
     .option('-H, --host <host>', 'address to bind', DEFAULTS.host)
+    .option('--stdio', 'serve one client on stdin/stdout instead of HTTP (Claude Desktop, Cursor, VS Code, claude mcp add); HTTP-only flags are refused')
     .option('--no-watch', 'do not reload when files change')
     .option('--name <name>', 'server name shown to clients (default: the folder name)')
     .option('--server-version <version>', 'server version shown to clients')
@@ -76,9 +78,18 @@ Examples:
   $ mcp-sse serve --inspect            and open the MCP Inspector connected to it
   $ mcp-sse serve --host 0.0.0.0 --auth-token "$TOKEN"
   $ mcp-sse serve --auth-issuer https://auth.example.com/ --public-url https://tools.example.com --auth-scopes tools.read
-  $ mcp-sse serve --base-path /mcp-tools --public-url https://example.com/mcp-tools`,
+  $ mcp-sse serve --base-path /mcp-tools --public-url https://example.com/mcp-tools
+  $ mcp-sse serve ./tools --stdio      over stdin/stdout, for clients that start the server:
+  $ claude mcp add my-tools -- npx mcp-sse serve ./tools --stdio
+    VS Code .vscode/mcp.json: { "servers": { "my-tools": { "type": "stdio", "command": "npx", "args": ["mcp-sse", "serve", "./tools", "--stdio"] } } }
+    Claude Desktop / Cursor: { "mcpServers": { "my-tools": { "command": "npx", "args": ["mcp-sse", "serve", "./tools", "--stdio"] } } }`,
     )
     .action(async (dirArg: string, opts, command: Command) => {
+      const httpFlag = opts.stdio ? httpOnlyFlag(command) : undefined;
+      if (httpFlag) {
+        process.stderr.write(`error: ${httpFlag} configures the HTTP server, which --stdio does not start; drop ${httpFlag}, or drop --stdio to serve over HTTP\n`);
+        process.exit(2);
+      }
       // Flags and environment variables win over the config file; the file wins over defaults.
       const explicit = (key: string) => ['cli', 'env'].includes(command.getOptionValueSource(key) ?? 'default');
       const configFile = opts.config === false ? undefined : opts.config ? path.resolve(opts.config) : findConfigFile(dirArg);
@@ -106,6 +117,13 @@ Examples:
       const workers = options.workers ?? 1;
       const logLevel = options.logLevel ?? 'info';
       const logFormat = options.logFormat ?? 'pretty';
+      if (opts.stdio) {
+        const logger = createLogger({ level: logLevel, format: logFormat });
+        installCrashGuards(logger);
+        if (loaded) logger.info(`config from ${loaded.file}`);
+        await runStdio({ ...options, dir, shownDir: path.relative(process.cwd(), path.resolve(dir)) || '.' }, logger, loaded?.file);
+        return;
+      }
       if (workers > 1 && cluster.isPrimary) {
         await runPrimary(workers, createLogger({ level: logLevel, format: logFormat }), { port: options.port ?? DEFAULTS.port, host: options.host ?? DEFAULTS.host });
         return;

@@ -19,6 +19,7 @@ export function nextSteps({ targetDir, name, packageManager: pm, installed, cwd 
   steps.push([runScript(pm, 'test'), 'unit tests of the tools']);
   steps.push([runScript(pm, 'inspect'), 'open the MCP Inspector on the running server']);
   steps.push([`claude mcp add --transport sse ${name} http://127.0.0.1:8000/sse`, 'connect Claude Code']);
+  steps.push([`claude mcp add ${name} -- npx mcp-sse serve tools --stdio`, 'or let Claude Code start it over stdio']);
   // Long commands (the Claude Code line) are left out of the alignment rather than stretching it.
   const width = Math.max(...steps.map(([command]) => command.length).filter((n) => n <= 40));
   return steps.map(([command, why]) => (why ? `${command.padEnd(width)}   # ${why}` : command)).join('\n');

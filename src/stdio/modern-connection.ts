@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
+  inputRequired,
+  LOG_LEVEL_META_KEY,
+  MissingRequiredClientCapabilityError,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  Server,
+  type CacheHint,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { HeldCalls } from '../modern/held-calls.js';
+import { ModernCall, type CallIdentity, type CallOutcome, type ExchangeSink } from '../modern/modern-call.js';
+import { SERVER_CAPABILITIES, type ServerInfo } from '../protocol/mcp-methods.js';
+import { RpcError } from '../protocol/rpc.js';
+import type { MethodTable, SessionHost } from '../protocol/session.js';
+
+/** Methods the 2026-07-28 revision keeps, served from the shared table. */
+const SERVED_METHODS = [
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/templates/list',
+  'resources/read',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+] as const;
+/** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
+const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
+const PARK_TIMEOUT_MS = 5 * 60_000;
+/** See `Session.request`: the SDK client drops progress that shares a pipe read with the result. */
+const PROGRESS_TO_RESULT_GAP_MS = 40;
+const MAX_HELD = 1024;
+
+export interface ModernConnectionOptions {
+  methods: MethodTable;
+  info: ServerInfo;
+  /** Hot reload is on: lists may change at any moment, so clients must not cache them. */
+  watching: boolean;
+  onError(error: unknown, where: string): void;
+}
+
+export interface ModernConnection {
+  server: Server;
+  readonly running: number;
+  close(): void;
+}
+
+function identityFrom(ctx: ServerContext): CallIdentity {
+  const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
+  return {
+    protocolVersion: envelope[PROTOCOL_VERSION_META_KEY] as string | undefined,
+    clientCapabilities: (envelope[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined) ?? {},
+    clientInfo: envelope[CLIENT_INFO_META_KEY] as CallIdentity['clientInfo'],
+    logLevel: envelope[LOG_LEVEL_META_KEY] as LoggingLevel | undefined,
+  };
+}
+
+/**
+ * The SDK v2 `Server` that `serveStdio` pins for a connection opening in the 2026-07-28 era: the
+ * SDK does the wire rules (envelope checks, `server/discover`, `subscriptions/listen`), and every
+ * method is answered by the shared table through a `ModernCall`, as on HTTP. There are no
+ * server → client requests on 2026 stdio: ctx.sample/elicit/roots become `input_required`
+ * results whose retry (`requestState`) resumes the held call. Only plain JSON crosses between
+ * the v2 objects here and the v1-typed code behind the table.
+ */
+export function modernConnection(options: ModernConnectionOptions): ModernConnection {
+  const held = new HeldCalls({ timeoutMs: PARK_TIMEOUT_MS, max: MAX_HELD });
+  const host: SessionHost = { methods: options.methods, onClose: () => undefined, onError: options.onError };
+  let running = 0;
+
+  async function serveCall(method: string, params: Record<string, unknown>, ctx: ServerContext): Promise<unknown> {
+    const handler = options.methods[method];
+    if (!handler) throw new ProtocolError(-32601, `Method not found: ${method}`);
+    const state = ctx.mcpReq.requestState();
+    let progressAt: number | undefined;
+    const sink: ExchangeSink = {
+      notify: (n) => {
+        if (n.method === 'notifications/progress') progressAt = performance.now();
+        return ctx.mcpReq.notify(n as never);
+      },
+      onAbandoned: (listener) => {
+        const signal = ctx.mcpReq.signal;
+        signal.addEventListener('abort', listener, { once: true });
+        return () => signal.removeEventListener('abort', listener);
+      },
+      get abandoned() {
+        return ctx.mcpReq.signal.aborted;
+      },
+    };
+    let call: ModernCall;
+    let pending: Promise<CallOutcome>;
+    if (typeof state === 'string') {
+      const resumed = held.take(state, method, undefined);
+      if (!resumed) throw new ProtocolError(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
+      call = resumed;
+      call.answer(ctx.mcpReq.inputResponses);
+      pending = call.serve(sink);
+    } else {
+      call = new ModernCall(identityFrom(ctx), host);
+      call.preanswer(ctx.mcpReq.inputResponses);
+      pending = call.start(sink, handler, ctx.mcpReq.id, params);
+    }
+    let outcome: CallOutcome;
+    try {
+      outcome = await pending;
+    } catch (error) {
+      throw error instanceof RpcError ? new ProtocolError(error.code, error.message, error.data) : error;
+    }
+    if (outcome.kind === 'result') {
+      const wait = progressAt === undefined ? 0 : progressAt + PROGRESS_TO_RESULT_GAP_MS - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      return outcome.value;
+    }
+    const refuse = (error: Error) => {
+      call.abandon();
+      throw error;
+    };
+    if (!INPUT_CAPABLE.has(method)) refuse(new ProtocolError(-32603, `${method} cannot ask the client for input in protocol revision 2026-07-28 (only tools/call, prompts/get and resources/read can)`));
+    const missing = call.missingCapabilities(outcome.requests);
+    if (missing) {
+      const names = Object.keys(missing).map((k) => `"${k}"`).join(', ');
+      refuse(new MissingRequiredClientCapabilityError({ requiredCapabilities: missing as never }, `This ${method} needs the client capabilities ${names}, which the request's clientCapabilities do not declare`));
+    }
+    if (held.isFull) refuse(new ProtocolError(-32603, 'Service Unavailable: too many calls are waiting for client input; try again later'));
+    // A fresh token for every round: a state the client already used can never resume the call again.
+    const token = randomUUID();
+    held.hold(token, call, method);
+    return inputRequired({ inputRequests: outcome.requests as never, requestState: token });
+  }
+
+  const lists: CacheHint = { ttlMs: options.watching ? 0 : 5 * 60_000, cacheScope: 'public' };
+  const dynamic: CacheHint = { ttlMs: 0, cacheScope: 'private' };
+  const server = new Server(
+    { name: options.info.name, version: options.info.version },
+    {
+      capabilities: SERVER_CAPABILITIES,
+      ...(options.info.instructions && { instructions: options.info.instructions }),
+      cacheHints: { 'server/discover': lists, 'tools/list': lists, 'prompts/list': lists, 'resources/templates/list': lists, 'resources/list': dynamic, 'resources/read': dynamic },
+    },
+  );
+  for (const method of SERVED_METHODS) {
+    server.setRequestHandler(method, (async (request: { params?: Record<string, unknown> }, ctx: ServerContext) => {
+      running++;
+      try {
+        return await serveCall(method, request.params ?? {}, ctx);
+      } finally {
+        running--;
+      }
+    }) as never);
+  }
+  return {
+    server,
+    get running() {
+      return running;
+    },
+    close: () => held.abandonAll(),
+  };
+}
