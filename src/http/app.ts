@@ -88,6 +88,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
     maxBufferedBytes: options.maxBufferedBytes,
+    writeTimeoutMs: options.writeTimeoutMs,
     onSlowConsumer: options.onSlowConsumer,
     admit,
     directory: options.directory,

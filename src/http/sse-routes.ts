@@ -18,6 +18,7 @@ export interface SseRouteOptions {
   keepaliveMs: number;
   maxBodyBytes: number;
   maxBufferedBytes: number;
+  writeTimeoutMs: number;
   onSlowConsumer(sessionId: string): void;
   /** Checks after the body is read, before dispatch (identity, scopes); answers and returns false to stop. */
   admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
@@ -40,6 +41,7 @@ export function createSseRoutes(options: SseRouteOptions) {
       endpoint: `${options.messagesPath(req)}?sessionId=${sessionId}`,
       keepaliveMs: options.keepaliveMs,
       maxBufferedBytes: options.maxBufferedBytes,
+      writeTimeoutMs: options.writeTimeoutMs,
       onSlowConsumer: () => options.onSlowConsumer(sessionId),
     });
     const session = hub.create(sessionId, 'sse', transport);
