@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { capBuffered } from './slow-consumer.js';
+import { duplicateIdError } from '../protocol/rpc.js';
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
@@ -98,12 +99,28 @@ export class SseServerTransport implements Transport {
     this.ticker?.add(res);
   }
 
+  /** Requests handed over and not answered yet: a second with one of their ids is refused. */
+  private readonly inFlight = new Set<RequestId>();
+
   deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    const m = message as { id?: RequestId; method?: unknown };
+    if (m.id !== undefined && typeof m.method === 'string') {
+      if (this.inFlight.has(m.id)) {
+        this.send(duplicateIdError(m.id)).catch(() => undefined);
+        return;
+      }
+      this.inFlight.add(m.id);
+    } else if (m.method === 'notifications/cancelled') {
+      // A cancelled request gets no answer: its id is free again.
+      this.inFlight.delete((message as { params?: { requestId?: RequestId } }).params?.requestId ?? '');
+    }
     this.onmessage?.(message, extra);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('SSE stream is closed');
+    const m = message as { id?: RequestId; method?: unknown };
+    if (m.id !== undefined && m.method === undefined) this.inFlight.delete(m.id);
     const written = this.turn.then(() => this.write(message));
     this.turn = written.then(
       () => undefined,
