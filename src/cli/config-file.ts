@@ -35,6 +35,7 @@ const configShape = z.strictObject({
   maxSessions: count(1),
   sessionTimeoutMs: count(1),
   maxBodyBytes: count(1),
+  bodyTimeoutMs: count(1),
   maxBufferedBytes: count(1),
   shutdownTimeoutMs: count(0),
   writeTimeoutMs: count(1),

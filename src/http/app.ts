@@ -25,6 +25,7 @@ export interface HttpAppOptions extends GuardOptions {
   cors: boolean;
   keepaliveMs: number;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
   maxBufferedBytes: number;
   writeTimeoutMs: number;
   resumeWindowMs: number;
@@ -87,6 +88,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     messagesPath: (req) => `${announcedBase(req, options)}/messages`,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs,
     onSlowConsumer: options.onSlowConsumer,
@@ -97,6 +99,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     hub: options.hub,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs,
     resumeWindowMs: options.resumeWindowMs,

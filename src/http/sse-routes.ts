@@ -17,6 +17,7 @@ export interface SseRouteOptions {
   messagesPath(req: IncomingMessage): string;
   keepaliveMs: number;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
   maxBufferedBytes: number;
   writeTimeoutMs: number;
   onSlowConsumer(sessionId: string): void;
@@ -71,7 +72,7 @@ export function createSseRoutes(options: SseRouteOptions) {
     }
     let body: unknown;
     try {
-      body = await readJsonBody(req, options.maxBodyBytes);
+      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
     } catch (error) {
       if (error instanceof HttpError) {
         sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
@@ -92,7 +93,7 @@ export function createSseRoutes(options: SseRouteOptions) {
     const directory = options.directory!;
     let body: unknown;
     try {
-      body = await readJsonBody(req, options.maxBodyBytes);
+      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
     } catch (error) {
       if (error instanceof HttpError) return sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
       throw error;

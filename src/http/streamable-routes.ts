@@ -14,6 +14,7 @@ export interface StreamableRouteOptions {
   hub: SessionHub;
   keepaliveMs: number;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
   /** Bytes queued for a client that stopped reading before its session is dropped. */
   maxBufferedBytes: number;
   /** How long a response may wait for its client to read before the session is dropped. */
@@ -76,7 +77,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   async function post(req: IncomingMessage, res: ServerResponse) {
     let body: unknown;
     try {
-      body = await readJsonBody(req, options.maxBodyBytes);
+      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
     } catch (error) {
       if (error instanceof HttpError) {
         sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);

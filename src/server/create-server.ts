@@ -94,6 +94,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     authToken: options.authToken,
     keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
     resumeWindowMs: options.resumeWindowMs ?? DEFAULTS.resumeWindowMs,

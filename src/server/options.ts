@@ -33,6 +33,8 @@ export interface ServerOptions {
   maxSessions?: number;
   sessionTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** How long a request body may take to arrive before it gets 408 and its connection is closed. */
+  bodyTimeoutMs?: number;
   /** Bytes queued for a client that stopped reading before its session is dropped. */
   maxBufferedBytes?: number;
   /** How long a Streamable HTTP response may wait for a client that stopped reading before its session is dropped. */
@@ -76,6 +78,7 @@ export const DEFAULTS = {
   maxSessions: 10_000,
   sessionTimeoutMs: 30 * 60_000,
   maxBodyBytes: 4 * 1024 * 1024,
+  bodyTimeoutMs: 10_000,
   maxBufferedBytes: 8 * 1024 * 1024,
   writeTimeoutMs: 30_000,
   resumeWindowMs: 30_000,
