@@ -52,7 +52,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number, timeoutM
   const declared = Number(req.headers['content-length']);
   if (declared > limit) {
     unread.add(req);
-    throw new HttpError(413, `Payload Too Large: the limit is ${limit} bytes (--max-body)`, -32000);
+    throw new HttpError(413, `Payload Too Large: the limit is ${limit} bytes`, -32000);
   }
   // Plain 'data'/'end' listeners: an async iterator over the request costs more than the parse.
   const text = await new Promise<string>((resolve, reject) => {
@@ -72,7 +72,7 @@ export async function readJsonBody(req: IncomingMessage, limit: number, timeoutM
     timer.unref();
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) return giveUp(new HttpError(413, `Payload Too Large: the limit is ${limit} bytes (--max-body)`, -32000));
+      if (size > limit) return giveUp(new HttpError(413, `Payload Too Large: the limit is ${limit} bytes`, -32000));
       chunks.push(chunk);
     };
     req.on('data', onData);
