@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
@@ -65,7 +66,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   let serverUrl = '';
   const authenticator =
     options.oauth || options.authenticate
-      ? new Authenticator({ token: options.authToken, oauth: options.oauth, authenticate: options.authenticate, serverUrl: () => serverUrl })
+      ? new Authenticator({ token: options.authToken, oauth: options.oauth, authenticate: options.authenticate, serverUrl: () => serverUrl, onHookError: (error) => logger.warn(`authenticate hook threw: ${describeThrown(error)}; answered 401`) })
       : undefined;
   const modern = createModernEndpoint({
     methods: hub.methods,
@@ -100,6 +101,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     resumeWindowMs: options.resumeWindowMs ?? DEFAULTS.resumeWindowMs,
     info,
     isReady: () => ready,
+    problems: () => (folder && !existsSync(folder.root) ? [`the served folder ${folder.root} is gone; serving what was loaded before`] : []),
     onError,
     onSlowConsumer: (id) => logger.warn(`session ${id} stopped reading; dropped it`),
   });
@@ -203,4 +205,13 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     startup: { files, ms: performance.now() - started },
     close,
   };
+}
+
+/** A thrown value in words, whatever it is (a null-prototype object, a Symbol): never throws. */
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }
