@@ -48,7 +48,21 @@ export function tickerFor(ms: number): KeepaliveTicker {
 
 /** One JSON-RPC message as an SSE event, as both transports frame it. */
 export function messageEvent(message: JSONRPCMessage, id?: string): string {
-  return `event: message\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(message)}\n\n`;
+  return `event: message\n${id === undefined ? '' : `id: ${id}\n`}data: ${serialise(message)}\n\n`;
+}
+
+/**
+ * A response that cannot be serialised (a BigInt or a loop in what a resource or prompt returned;
+ * tool results are checked before this) still answers its request, with an error.
+ */
+function serialise(message: JSONRPCMessage): string {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    const m = message as { id?: string | number; method?: unknown };
+    if (m.id === undefined || m.method !== undefined) throw error;
+    return JSON.stringify({ jsonrpc: '2.0', id: m.id, error: { code: -32603, message: `Internal error: the answer cannot be sent as JSON (${(error as Error).message})` } });
+  }
 }
 
 export interface SseTransportOptions {
