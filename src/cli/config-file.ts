@@ -33,6 +33,7 @@ const configShape = z.strictObject({
   trustProxy: z.boolean(),
   keepaliveMs: count(0),
   maxSessions: count(1),
+  maxSessionsPerClient: count(0),
   sessionTimeoutMs: count(1),
   maxBodyBytes: count(1),
   bodyTimeoutMs: count(1),

@@ -39,6 +39,20 @@ export function sendRpcError(
   res.end(JSON.stringify({ jsonrpc: '2.0', error, id: reply.id ?? null }));
 }
 
+/** Who a new session belongs to, for the per-client cap: the authenticated identity, else the address. */
+export function clientKeyOf(req: IncomingMessage): string | undefined {
+  const auth = (req as IncomingMessage & { auth?: { clientId?: string; extra?: { subject?: unknown } } }).auth;
+  const subject = auth?.extra?.subject ?? auth?.clientId;
+  return subject !== undefined ? `id:${String(subject)}` : req.socket.remoteAddress && `ip:${req.socket.remoteAddress}`;
+}
+
+/** 503 for a session the limits refuse. */
+export function refuseFull(res: ServerResponse, limit: 'max-sessions' | 'max-sessions-per-client'): void {
+  const what = limit === 'max-sessions' ? 'the server holds its maximum number of sessions' : 'this client holds its maximum number of sessions';
+  // Sessions come free as others end or idle out: a client may try again shortly.
+  sendRpcError(res, 503, -32000, `Service Unavailable: ${what} (--${limit})`, { 'Retry-After': '10' });
+}
+
 /**
  * Reads a JSON body with a size limit. 415 for a non-JSON content type, 413 past the limit
  * (checked against Content-Length before reading a byte), 400 with a parse error for bad JSON

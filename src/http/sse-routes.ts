@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { HttpError, readJsonBody, sendRpcError } from './body.js';
+import { clientKeyOf, HttpError, readJsonBody, refuseFull, sendRpcError } from './body.js';
 import type { SessionHub } from '../protocol/session-hub.js';
 import { forwardToHolder, RELAYED_HEADER } from './relay.js';
 import type { SessionDirectory, SseDelivery } from '../protocol/session-directory.js';
@@ -32,10 +32,9 @@ export function createSseRoutes(options: SseRouteOptions) {
   const { hub } = options;
 
   async function openStream(req: IncomingMessage, res: ServerResponse) {
-    if (hub.isFull) {
-      sendRpcError(res, 503, -32000, 'Service Unavailable: the server holds its maximum number of sessions (--max-sessions)');
-      return;
-    }
+    const clientKey = clientKeyOf(req);
+    const refused = hub.admit(clientKey);
+    if (refused) return refuseFull(res, refused);
     const sessionId = randomUUID();
     const transport = new SseServerTransport(res, {
       sessionId,
@@ -48,6 +47,7 @@ export function createSseRoutes(options: SseRouteOptions) {
     const session = hub.create(sessionId, 'sse', transport);
     session.openStreams = 1;
     session.auth = (req as AuthedRequest).auth;
+    session.clientKey = clientKey;
     hub.register(session);
     await transport.start();
   }

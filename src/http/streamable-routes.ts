@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, readJsonBody, sendRpcError } from './body.js';
+import { clientKeyOf, HttpError, readJsonBody, refuseFull, sendRpcError } from './body.js';
 import type { ModernEndpoint } from '../modern/endpoint.js';
 import { claimsModern, isModernRequest } from '../modern/era.js';
 import { forwardToHolder, RELAYED_HEADER } from './relay.js';
@@ -111,10 +111,9 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   }
 
   async function initialize(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    if (hub.isFull) {
-      sendRpcError(res, 503, -32000, 'Service Unavailable: the server holds its maximum number of sessions (--max-sessions)');
-      return;
-    }
+    const clientKey = clientKeyOf(req);
+    const refused = hub.admit(clientKey);
+    if (refused) return refuseFull(res, refused);
     const id = randomUUID();
     let session: Session | undefined;
     const transport = new StreamableServerTransport({
@@ -129,6 +128,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       },
     });
     session = hub.create(id, 'http', transport);
+    session.clientKey = clientKey;
     await transport.handleRequest(req, res, body);
     // An initialize the transport refused (bad headers, bad shape) leaves nothing behind.
     if (!hub.get(id)) await session.close();

@@ -60,6 +60,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     info,
     logger,
     maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
+    maxSessionsPerClient: options.maxSessionsPerClient ?? DEFAULTS.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
   });
 
