@@ -117,7 +117,8 @@ export class SseServerTransport implements Transport {
   private readonly inFlight = new Set<RequestId>();
 
   deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
-    const m = message as { id?: RequestId; method?: unknown };
+    // Anything may arrive here (null, a number): the session answers what is not a message.
+    const m = (typeof message === 'object' && message !== null ? message : {}) as { id?: RequestId; method?: unknown };
     if (m.id !== undefined && typeof m.method === 'string') {
       if (this.inFlight.has(m.id)) {
         this.send(duplicateIdError(m.id)).catch(() => undefined);
