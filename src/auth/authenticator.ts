@@ -35,6 +35,8 @@ export interface AuthenticatorOptions {
   authenticate?: AuthenticateHook;
   /** The server's URL (base path included), known only once it listens. */
   serverUrl(): string;
+  /** Told what the hook threw; the client gets a generic 401. */
+  onHookError?(error: unknown): void;
 }
 
 
@@ -100,12 +102,24 @@ export class Authenticator implements HttpAuthenticator {
 
   /** Sets `req.auth` and returns true, or answers 401 and returns false. */
   async authenticate(req: IncomingMessage & { auth?: AuthInfo }, res: ServerResponse): Promise<boolean> {
+    const refusal = await this.verify(req);
+    if (refusal) this.challenge(res, 401, refusal.error, refusal.description);
+    return !refusal;
+  }
+
+  /** Whether the request is authenticated (setting `req.auth`), answering nothing either way. */
+  async identify(req: IncomingMessage & { auth?: AuthInfo }): Promise<boolean> {
+    return !(await this.verify(req));
+  }
+
+  /** Nothing when the request is authenticated (`req.auth` set), else why not. */
+  private async verify(req: IncomingMessage & { auth?: AuthInfo }): Promise<{ error?: string; description: string } | undefined> {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const token = match?.[1];
     if (token && this.tokenMatches?.(token)) {
       req.auth = { token, clientId: 'static-token', scopes: [ALL_SCOPES], extra: { subject: 'static-token', claims: {} } };
-      return true;
+      return undefined;
     }
     if (this.options.authenticate) {
       try {
@@ -117,28 +131,23 @@ export class Authenticator implements HttpAuthenticator {
             scopes: result.scopes ?? [],
             extra: { subject: result.subject ?? result.clientId, claims: result.claims ?? {} },
           };
-          return true;
+          return undefined;
         }
       } catch (error) {
-        this.challenge(res, 401, 'invalid_token', `authenticate hook rejected the request: ${(error as Error).message}`);
-        return false;
+        // What the hook threw may carry internals (a database error, a secret): the operator sees
+        // it, the client only that it was refused.
+        this.options.onHookError?.(error);
+        return { error: 'invalid_token', description: 'Authentication failed' };
       }
     }
-    if (!token) {
-      this.challenge(res, 401, undefined, header ? 'Expected Authorization: Bearer <token>' : 'Missing Authorization header');
-      return false;
-    }
-    if (!this.options.oauth) {
-      this.challenge(res, 401, 'invalid_token', 'The token is not valid for this server');
-      return false;
-    }
+    if (!token) return { description: header ? 'Expected Authorization: Bearer <token>' : 'Missing Authorization header' };
+    if (!this.options.oauth) return { error: 'invalid_token', description: 'The token is not valid for this server' };
     try {
       req.auth = await (await this.getVerifier()).verifyAccessToken(token);
-      return true;
+      return undefined;
     } catch (error) {
       const message = error instanceof InvalidTokenError ? error.message : `Token verification failed: ${(error as Error).message}`;
-      this.challenge(res, 401, 'invalid_token', message);
-      return false;
+      return { error: 'invalid_token', description: message };
     }
   }
 

@@ -17,8 +17,48 @@ function isCallToolResult(value: object): value is CallToolResult {
   return Array.isArray(content) && content.every(isContentBlock);
 }
 
+/**
+ * Where `value` holds something JSON cannot carry (a BigInt, a circular reference), as a path
+ * like `structuredContent.a.b`; undefined when it serialises. A walk, not a trial stringify: a
+ * large text result costs one visit instead of a second copy of its JSON.
+ */
+export function unserialisable(value: unknown, path = ''): { path: string; why: string } | undefined {
+  const within = new Set<object>();
+  const walk = (v: unknown, at: string): { path: string; why: string } | undefined => {
+    if (typeof v === 'bigint') return { path: at, why: 'a BigInt' };
+    if (v === null || typeof v !== 'object') return undefined;
+    if (within.has(v)) return { path: at, why: 'a circular reference' };
+    if (typeof (v as { toJSON?: unknown }).toJSON === 'function') return undefined; // Dates, Buffers: they say how
+    within.add(v);
+    try {
+      if (Array.isArray(v)) {
+        for (let i = 0; i < v.length; i++) {
+          const bad = walk(v[i], `${at}[${i}]`);
+          if (bad) return bad;
+        }
+        return undefined;
+      }
+      for (const key of Object.keys(v)) {
+        const bad = walk((v as Record<string, unknown>)[key], at ? `${at}.${key}` : key);
+        if (bad) return bad;
+      }
+      return undefined;
+    } finally {
+      within.delete(v);
+    }
+  };
+  return walk(value, path);
+}
+
 /** Turns whatever a handler returned into a CallToolResult, as SPEC "What a handler may return" lists. */
 export function toCallToolResult(value: unknown, tool: LoadedTool): CallToolResult {
+  // Found here, not when the answer is written: there it would fail with no answer at all.
+  const bad = unserialisable(value);
+  if (bad) {
+    const where = bad.path ? ` at ${bad.path}` : '';
+    const shaped = typeof value === 'object' && value !== null && !isCallToolResult(value) && !isContentBlock(value) && !isContentArray(value) && tool.output;
+    return errorResult(`Tool ${tool.name} returned a result that cannot be sent as JSON: ${bad.why}${where && (shaped ? ` at structuredContent.${bad.path}` : where)}`);
+  }
   const result = normalise(value, tool);
   // A tool with an output schema MUST return matching structured content (clients check it), so a
   // mismatch is reported here, where the tool's author can see which tool and why.

@@ -78,11 +78,19 @@ export class DefinitionFolder {
     return this.current;
   }
 
+  /** Each skipped loop is news once, not on every reload that lists the folder again. */
+  private readonly warned = new Set<string>();
+  private warnOnce(message: string) {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.logger.warn(message);
+  }
+
   private async listFiles(): Promise<string[]> {
     for (let attempt = 0; ; attempt++) {
       if (!existsSync(this.root)) return [];
       try {
-        return await listServedFiles(this.root);
+        return await listServedFiles(this.root, (message) => this.warnOnce(message));
       } catch (error) {
         // A folder vanished while we walked it (`rm -rf` in progress): look again.
         if (attempt >= 3) throw error;

@@ -1,7 +1,7 @@
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { statSync, watch as fsWatch, type FSWatcher as NodeWatcher } from 'node:fs';
 import path from 'node:path';
-import { isWatchedPath } from './discover.js';
+import { isWatchedPath, MAX_FOLDER_DEPTH } from './discover.js';
 import type { DefinitionFolder, ReloadReport } from './definition-folder.js';
 import { stampOf } from './file-stamp.js';
 import type { Registry } from '../protocol/registry.js';
@@ -60,6 +60,11 @@ export class FolderWatcher {
       // chokidar's atomic mode holds every unlink back 100 ms; our own batching already folds an
       // editor's unlink-and-recreate (or rename-over) into one change, without the delay.
       atomic: false,
+      // Links are not followed: a link back into the folder (`ln -s . l1`) would be walked
+      // forever, and one to a folder inside is watched there already. Discovery follows links,
+      // skipping loops, and files it serves from outside are watched one by one (watchOutsideInputs).
+      followSymlinks: false,
+      depth: MAX_FOLDER_DEPTH,
       ignored: (file) => !isWatchedPath(path.relative(root, file)),
     });
     this.watcher = watcher;

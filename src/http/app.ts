@@ -15,6 +15,7 @@ import type { ModernEndpoint } from '../modern/endpoint.js';
 import type { SessionDirectory } from '../protocol/session-directory.js';
 import type { Session } from '../protocol/session.js';
 import { createStreamableRoutes } from './streamable-routes.js';
+import { createHealthRoutes } from './health.js';
 
 export interface HttpAppOptions extends GuardOptions {
   hub: SessionHub;
@@ -25,11 +26,14 @@ export interface HttpAppOptions extends GuardOptions {
   cors: boolean;
   keepaliveMs: number;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
   maxBufferedBytes: number;
   writeTimeoutMs: number;
   resumeWindowMs: number;
   info: { name: string; version: string };
   isReady(): boolean;
+  /** What is wrong beyond load errors (the served folder gone), for /healthz. */
+  problems?(): string[];
   onError(error: unknown, where: string): void;
   onSlowConsumer(sessionId: string): void;
   /** OAuth, config-hook and static-token authentication; when absent the guard checks the static token. */
@@ -43,15 +47,8 @@ export interface HttpAppOptions extends GuardOptions {
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
 const EXPOSED_HEADERS = ['Mcp-Session-Id', 'Mcp-Protocol-Version', 'Mcp-Method', 'Mcp-Name', 'WWW-Authenticate'];
 
-/** Resident set and live JS heap, in MB: what an operator watches for leaks. */
-function memoryMb() {
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rss: Math.round(rss / 2 ** 20), heapUsed: Math.round(heapUsed / 2 ** 20) };
-}
-
 /** Routes on one port: both transports, health and readiness, under an optional base path. */
 export function createHttpApp(options: HttpAppOptions): RequestListener {
-  const started = Date.now();
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -87,7 +84,9 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     messagesPath: (req) => `${announcedBase(req, options)}/messages`,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes,
+    writeTimeoutMs: options.writeTimeoutMs,
     onSlowConsumer: options.onSlowConsumer,
     admit,
     directory: options.directory,
@@ -96,6 +95,7 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     hub: options.hub,
     keepaliveMs: options.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs,
     resumeWindowMs: options.resumeWindowMs,
@@ -129,28 +129,15 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
     );
   }
 
-  router.get('/healthz', (_req, res) => {
-    const { registry, hub } = options;
-    const counts = hub.counts();
-    res.json({
-      status: registry.errors.length ? 'degraded' : 'ok',
-      name: options.info.name,
-      version: options.info.version,
-      tools: registry.tools.size,
-      resources: registry.resources.size,
-      prompts: registry.prompts.size,
-      sessions: { total: hub.sessions.size, sse: counts.sse, http: counts.http },
-      ...(options.directory && { instance: options.directory.instanceId, redis: options.directory.healthy ? 'up' : 'down' }),
-      ...(process.env.MCP_SSE_WORKER_ID && { worker: Number(process.env.MCP_SSE_WORKER_ID) }),
-      errors: registry.errors,
-      uptime: Math.round((Date.now() - started) / 1000),
-      memory: memoryMb(),
-    });
-  });
-  router.get('/readyz', (_req, res) => {
-    const ready = options.isReady();
-    res.status(ready ? 200 : 503).json({ ready });
-  });
+  // Health answers to anyone who passes the Host and Origin checks (a DNS-rebinding page does
+  // not); how much it says depends on whether they authenticate (see health.ts).
+  const health = createHealthRoutes({ ...options, authToken: options.authToken });
+  const hostChecked = createRequestGuard({ ...options, authToken: undefined });
+  const open = (route: (req: IncomingMessage, res: ServerResponse) => Promise<void>) => (req: Request, res: Response, next: NextFunction) => {
+    if (hostChecked(req, res)) route(req, res).catch(next);
+  };
+  router.get('/healthz', open(health.health));
+  router.get('/readyz', open(health.ready));
 
   router.get('/sse', guarded, sse.openStream);
   router.post('/messages', guarded, sse.postMessage);

@@ -11,6 +11,12 @@ export class HttpError extends Error {
   }
 }
 
+/** What a body may take: its size, and how long it may take to arrive. */
+export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/** Requests whose connection must not carry another: the rest of their body was never read. */
+const unread = new WeakSet<IncomingMessage>();
+
 /**
  * Sends `{ jsonrpc, error, id }` for MCP routes: clients parse errors in that shape. The id is null
  * unless the request's is known to be answerable (`reply.id`); `reply.data` goes in the error.
@@ -24,7 +30,11 @@ export function sendRpcError(
   reply: { id?: unknown; data?: unknown } = {},
 ): void {
   if (res.headersSent) return;
-  res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
+  // A body left unread (too large, too slow) would be taken for the next request: close instead,
+  // once the answer is out, as nginx does, rather than read megabytes nobody will use.
+  const closing = res.req !== undefined && unread.has(res.req);
+  if (closing) res.once('finish', () => res.socket?.destroy());
+  res.writeHead(status, { 'Content-Type': 'application/json', ...(closing && { Connection: 'close' }), ...headers });
   const error = { code, message, ...(reply.data !== undefined && { data: reply.data }) };
   res.end(JSON.stringify({ jsonrpc: '2.0', error, id: reply.id ?? null }));
 }
@@ -50,35 +60,65 @@ function nestingDepth(json: string): number {
   return max;
 }
 
+/** Who a new session belongs to, for the per-client cap: the authenticated identity, else the address. */
+export function clientKeyOf(req: IncomingMessage): string | undefined {
+  const auth = (req as IncomingMessage & { auth?: { clientId?: string; extra?: { subject?: unknown } } }).auth;
+  const subject = auth?.extra?.subject ?? auth?.clientId;
+  return subject !== undefined ? `id:${String(subject)}` : req.socket.remoteAddress && `ip:${req.socket.remoteAddress}`;
+}
+
+/** 503 for a session the limits refuse. */
+export function refuseFull(res: ServerResponse, limit: 'max-sessions' | 'max-sessions-per-client'): void {
+  const what = limit === 'max-sessions' ? 'the server holds its maximum number of sessions' : 'this client holds its maximum number of sessions';
+  // Sessions come free as others end or idle out: a client may try again shortly.
+  sendRpcError(res, 503, -32000, `Service Unavailable: ${what} (--${limit})`, { 'Retry-After': '10' });
+}
+
 /**
  * Reads a JSON body with a size limit. 415 for a non-JSON content type, 413 past the limit
  * (checked against Content-Length before reading a byte), 400 with a parse error for bad JSON
  * and with Invalid Request for an empty batch.
  */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+export async function readJsonBody(req: IncomingMessage, limit: number, timeoutMs = DEFAULT_BODY_TIMEOUT_MS): Promise<unknown> {
   const type = req.headers['content-type'] ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(type)) {
     throw new HttpError(415, 'Unsupported Media Type: send Content-Type: application/json', -32000);
   }
   const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new HttpError(413, `Payload Too Large: the limit is ${limit} bytes`, -32000);
+  if (declared > limit) {
+    unread.add(req);
+    throw new HttpError(413, `Payload Too Large: the limit is ${limit} bytes`, -32000);
+  }
   // Plain 'data'/'end' listeners: an async iterator over the request costs more than the parse.
   const text = await new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const giveUp = (error: HttpError) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      unread.add(req);
+      reject(error);
+    };
+    // A slow or never-ending body must not hold a connection (and its buffers) for minutes.
+    const timer = setTimeout(
+      () => giveUp(new HttpError(408, `Request Timeout: the body did not arrive within ${timeoutMs} ms (--body-timeout)`, -32000)),
+      timeoutMs,
+    );
+    timer.unref();
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > limit) {
-        req.off('data', onData);
-        req.resume();
-        reject(new HttpError(413, `Payload Too Large: the limit is ${limit} bytes`, -32000));
-        return;
-      }
+      if (size > limit) return giveUp(new HttpError(413, `Payload Too Large: the limit is ${limit} bytes`, -32000));
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
+    req.once('end', () => {
+      clearTimeout(timer);
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8'));
+    });
+    req.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
   });
   // A UTF-8 byte order mark is not JSON, but editors and some clients put one in front of it.
   const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { HttpError, readJsonBody, sendRpcError } from './body.js';
+import { clientKeyOf, HttpError, readJsonBody, refuseFull, sendRpcError } from './body.js';
 import type { SessionHub } from '../protocol/session-hub.js';
 import { forwardToHolder, RELAYED_HEADER } from './relay.js';
 import type { SessionDirectory, SseDelivery } from '../protocol/session-directory.js';
@@ -17,7 +17,9 @@ export interface SseRouteOptions {
   messagesPath(req: IncomingMessage): string;
   keepaliveMs: number;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
   maxBufferedBytes: number;
+  writeTimeoutMs: number;
   onSlowConsumer(sessionId: string): void;
   /** Checks after the body is read, before dispatch (identity, scopes); answers and returns false to stop. */
   admit?(req: IncomingMessage, res: ServerResponse, body: unknown, session: Session | undefined): boolean;
@@ -30,21 +32,22 @@ export function createSseRoutes(options: SseRouteOptions) {
   const { hub } = options;
 
   async function openStream(req: IncomingMessage, res: ServerResponse) {
-    if (hub.isFull) {
-      sendRpcError(res, 503, -32000, 'Service Unavailable: the server holds its maximum number of sessions (--max-sessions)');
-      return;
-    }
+    const clientKey = clientKeyOf(req);
+    const refused = hub.admit(clientKey);
+    if (refused) return refuseFull(res, refused);
     const sessionId = randomUUID();
     const transport = new SseServerTransport(res, {
       sessionId,
       endpoint: `${options.messagesPath(req)}?sessionId=${sessionId}`,
       keepaliveMs: options.keepaliveMs,
       maxBufferedBytes: options.maxBufferedBytes,
+      writeTimeoutMs: options.writeTimeoutMs,
       onSlowConsumer: () => options.onSlowConsumer(sessionId),
     });
     const session = hub.create(sessionId, 'sse', transport);
     session.openStreams = 1;
     session.auth = (req as AuthedRequest).auth;
+    session.clientKey = clientKey;
     hub.register(session);
     await transport.start();
   }
@@ -69,7 +72,7 @@ export function createSseRoutes(options: SseRouteOptions) {
     }
     let body: unknown;
     try {
-      body = await readJsonBody(req, options.maxBodyBytes);
+      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
     } catch (error) {
       if (error instanceof HttpError) {
         sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
@@ -90,7 +93,7 @@ export function createSseRoutes(options: SseRouteOptions) {
     const directory = options.directory!;
     let body: unknown;
     try {
-      body = await readJsonBody(req, options.maxBodyBytes);
+      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
     } catch (error) {
       if (error instanceof HttpError) return sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
       throw error;

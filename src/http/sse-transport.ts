@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { capBuffered } from './slow-consumer.js';
+import { duplicateIdError } from '../protocol/rpc.js';
 
 export const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
@@ -46,7 +48,21 @@ export function tickerFor(ms: number): KeepaliveTicker {
 
 /** One JSON-RPC message as an SSE event, as both transports frame it. */
 export function messageEvent(message: JSONRPCMessage, id?: string): string {
-  return `event: message\n${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(message)}\n\n`;
+  return `event: message\n${id === undefined ? '' : `id: ${id}\n`}data: ${serialise(message)}\n\n`;
+}
+
+/**
+ * A response that cannot be serialised (a BigInt or a loop in what a resource or prompt returned;
+ * tool results are checked before this) still answers its request, with an error.
+ */
+function serialise(message: JSONRPCMessage): string {
+  try {
+    return JSON.stringify(message);
+  } catch (error) {
+    const m = message as { id?: string | number; method?: unknown };
+    if (m.id === undefined || m.method !== undefined) throw error;
+    return JSON.stringify({ jsonrpc: '2.0', id: m.id, error: { code: -32603, message: `Internal error: the answer cannot be sent as JSON (${(error as Error).message})` } });
+  }
 }
 
 export interface SseTransportOptions {
@@ -54,8 +70,10 @@ export interface SseTransportOptions {
   /** The POST URL sent in the `endpoint` event, already carrying the session id. */
   endpoint: string;
   keepaliveMs: number;
-  /** Bytes queued for a client that stopped reading before the session is dropped. */
+  /** Past this many queued bytes, further messages wait for the client to read. */
   maxBufferedBytes: number;
+  /** How long a backlog may sit without the client reading any of it before the session is dropped. */
+  writeTimeoutMs: number;
   onSlowConsumer?(): void;
 }
 
@@ -73,6 +91,8 @@ export class SseServerTransport implements Transport {
   private readonly ticker?: KeepaliveTicker;
   /** Settles when the stream closes, for writes whose callback never comes. */
   private readonly gone: Promise<void>;
+  /** Messages leave in order; each waits its turn while the backlog is over the cap. */
+  private turn: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly res: ServerResponse,
@@ -85,6 +105,7 @@ export class SseServerTransport implements Transport {
 
   async start(): Promise<void> {
     const { res } = this;
+    capBuffered(res, { stallMs: this.options.writeTimeoutMs }, () => this.options.onSlowConsumer?.());
     res.writeHead(200, SSE_HEADERS);
     res.write(`event: endpoint\ndata: ${this.options.endpoint}\n\n`);
     res.on('close', () => this.finish());
@@ -92,24 +113,53 @@ export class SseServerTransport implements Transport {
     this.ticker?.add(res);
   }
 
+  /** Requests handed over and not answered yet: a second with one of their ids is refused. */
+  private readonly inFlight = new Set<RequestId>();
+
   deliver(message: JSONRPCMessage, extra?: MessageExtraInfo): void {
+    // Anything may arrive here (null, a number): the session answers what is not a message.
+    const m = (typeof message === 'object' && message !== null ? message : {}) as { id?: RequestId; method?: unknown };
+    if (m.id !== undefined && typeof m.method === 'string') {
+      if (this.inFlight.has(m.id)) {
+        this.send(duplicateIdError(m.id)).catch(() => undefined);
+        return;
+      }
+      this.inFlight.add(m.id);
+    } else if (m.method === 'notifications/cancelled') {
+      // A cancelled request gets no answer: its id is free again.
+      this.inFlight.delete((message as { params?: { requestId?: RequestId } }).params?.requestId ?? '');
+    }
     this.onmessage?.(message, extra);
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
     if (this.closed) throw new Error('SSE stream is closed');
-    // What already waited counts, not this message: one large result to a reading client is fine.
-    const backlog = this.res.writableLength;
+    const m = message as { id?: RequestId; method?: unknown };
+    if (m.id !== undefined && m.method === undefined) this.inFlight.delete(m.id);
+    const written = this.turn.then(() => this.write(message));
+    this.turn = written.then(
+      () => undefined,
+      () => undefined,
+    );
+    await written;
+  }
+
+  /**
+   * A client that reads gets everything, however much was sent at once: past the cap, messages
+   * wait for it to drain instead of piling up (memory stays bounded), and one that stops
+   * reading altogether is cut by capBuffered once its backlog stalls for the write timeout.
+   */
+  private async write(message: JSONRPCMessage): Promise<void> {
+    const { res } = this;
+    while (!this.closed && res.writableLength > this.options.maxBufferedBytes) {
+      await Promise.race([new Promise((resolve) => res.once('drain', resolve)), this.gone]);
+    }
+    if (this.closed) throw new Error('SSE stream is closed');
     // Resolves once the event left for the socket (or the stream died), so that callers can order
     // what follows after it.
     const written = new Promise<void>((resolve) => {
-      this.res.write(messageEvent(message), () => resolve());
+      res.write(messageEvent(message), () => resolve());
     });
-    // A client that stopped reading must cost us a session, never the process's memory.
-    if (backlog > this.options.maxBufferedBytes) {
-      this.options.onSlowConsumer?.();
-      this.res.destroy();
-    }
     await Promise.race([written, this.gone]);
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, readJsonBody, sendRpcError } from './body.js';
+import { clientKeyOf, HttpError, readJsonBody, refuseFull, sendRpcError } from './body.js';
 import type { ModernEndpoint } from '../modern/endpoint.js';
 import { claimsModern, isModernRequest } from '../modern/era.js';
 import { forwardToHolder, RELAYED_HEADER } from './relay.js';
@@ -14,6 +14,7 @@ export interface StreamableRouteOptions {
   hub: SessionHub;
   keepaliveMs: number;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
   /** Bytes queued for a client that stopped reading before its session is dropped. */
   maxBufferedBytes: number;
   /** How long a response may wait for its client to read before the session is dropped. */
@@ -76,7 +77,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   async function post(req: IncomingMessage, res: ServerResponse) {
     let body: unknown;
     try {
-      body = await readJsonBody(req, options.maxBodyBytes);
+      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
     } catch (error) {
       if (error instanceof HttpError) {
         sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
@@ -110,10 +111,9 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   }
 
   async function initialize(req: IncomingMessage, res: ServerResponse, body: unknown) {
-    if (hub.isFull) {
-      sendRpcError(res, 503, -32000, 'Service Unavailable: the server holds its maximum number of sessions (--max-sessions)');
-      return;
-    }
+    const clientKey = clientKeyOf(req);
+    const refused = hub.admit(clientKey);
+    if (refused) return refuseFull(res, refused);
     const id = randomUUID();
     let session: Session | undefined;
     const transport = new StreamableServerTransport({
@@ -128,6 +128,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       },
     });
     session = hub.create(id, 'http', transport);
+    session.clientKey = clientKey;
     await transport.handleRequest(req, res, body);
     // An initialize the transport refused (bad headers, bad shape) leaves nothing behind.
     if (!hub.get(id)) await session.close();

@@ -9,6 +9,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { sendRpcError } from './body.js';
+import { duplicateIdError } from '../protocol/rpc.js';
 import { SSE_HEADERS, tickerFor, type KeepaliveTicker } from './sse-transport.js';
 import { StandaloneStream } from './standalone-stream.js';
 import { newPostStream, recordEvent, type PostStream } from './post-stream.js';
@@ -39,6 +40,19 @@ const RETRY_MS = 500;
 
 type Message = Record<string, unknown>;
 const isRequest = (m: Message) => typeof m.method === 'string' && m.id !== undefined;
+
+/** The requests among `messages` whose id is in flight already, or came earlier in the same batch. */
+export function inFlightAgain(messages: Message[], inFlight: (id: RequestId) => boolean): Set<Message> {
+  const refused = new Set<Message>();
+  const seen = new Set<RequestId>();
+  for (const m of messages) {
+    if (!isRequest(m)) continue;
+    const id = m.id as RequestId;
+    if (inFlight(id) || seen.has(id)) refused.add(m);
+    seen.add(id);
+  }
+  return refused;
+}
 const isResponse = (m: Message) => m.id !== undefined && m.method === undefined && ('result' in m || 'error' in m);
 
 /**
@@ -103,8 +117,11 @@ export class StreamableServerTransport implements Transport {
     }
     if (this.closed) return sendRpcError(res, 404, -32001, 'Session not found');
     const extra = this.extraFor(req);
-    const requests = messages.filter(isRequest);
-    if (requests.length === 0) {
+    // Ids must be unique among a session's requests in flight: a second with the same id would
+    // take over the first's answer. It is refused; the first goes on.
+    const refused = inFlightAgain(messages, (id) => this.streams.has(id));
+    const requests = messages.filter((m) => isRequest(m) && !refused.has(m));
+    if (requests.length === 0 && refused.size === 0) {
       for (const message of messages) this.onmessage?.(message as JSONRPCMessage, extra);
       res.writeHead(202).end();
       return;
@@ -122,7 +139,15 @@ export class StreamableServerTransport implements Transport {
       stream.started = stream.primed = true;
       res.write(`id: ${stream.key}-0\nretry: ${RETRY_MS}\ndata: \n\n`);
     }
-    for (const message of messages) this.onmessage?.(message as JSONRPCMessage, extra);
+    for (const m of refused) recordEvent(stream, duplicateIdError(m.id as RequestId), this.options.resumeWindowMs > 0);
+    if (refused.size > 0) stream.started = true;
+    for (const message of messages) if (!refused.has(message)) this.onmessage?.(message as JSONRPCMessage, extra);
+    if (stream.unanswered.size === 0) {
+      this.ticker?.delete(res);
+      res.end();
+      this.forget(stream);
+      return;
+    }
     // A quick answer carries the headers in its own packet; a slow one must not keep the client
     // from knowing that its request was taken (it may be waiting for them, to show progress).
     setImmediate(() => {

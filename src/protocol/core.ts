@@ -22,6 +22,7 @@ export function createCore(options: {
   info: ServerInfo;
   logger: Logger;
   maxSessions: number;
+  maxSessionsPerClient?: number;
   sessionTimeoutMs: number;
   directory?: SessionDirectory;
 }): Core {
@@ -53,6 +54,7 @@ export function createCore(options: {
       },
     }),
     maxSessions: options.maxSessions,
+    maxSessionsPerClient: options.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs,
     onError,
     directory: options.directory,

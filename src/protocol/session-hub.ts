@@ -7,6 +7,8 @@ import { Session, type SessionHost, type TransportKind } from './session.js';
 export interface HubOptions {
   methods: MethodTable;
   maxSessions: number;
+  /** Sessions one client (identity, or remote address) may hold at once; 0: no such cap. */
+  maxSessionsPerClient?: number;
   sessionTimeoutMs: number;
   onError(error: unknown, where: string): void;
   /** Told about every session that comes and goes, so other instances can find it (scale-out). */
@@ -34,6 +36,31 @@ export class SessionHub implements SessionHost {
 
   get isFull(): boolean {
     return this.sessions.size >= this.options.maxSessions;
+  }
+
+  /**
+   * Makes room for a new session of `client`, or says which limit refuses it. Sessions opened and
+   * never used past the handshake go first (oldest first): a flood of bare `initialize`s churns
+   * its own sessions instead of locking everyone else out.
+   */
+  admit(client: string | undefined): 'max-sessions' | 'max-sessions-per-client' | undefined {
+    const perClient = this.options.maxSessionsPerClient ?? 0;
+    if (perClient > 0 && client !== undefined) {
+      const mine = [...this.sessions.values()].filter((s) => s.clientKey === client);
+      if (mine.length >= perClient && !this.evictUnused(mine)) return 'max-sessions-per-client';
+    }
+    if (this.isFull && !this.evictUnused(this.sessions.values())) return 'max-sessions';
+    return undefined;
+  }
+
+  private evictUnused(sessions: Iterable<Session>): boolean {
+    for (const session of sessions) {
+      if (session.used || session.inflight.size > 0) continue;
+      this.onClose(session);
+      void session.close();
+      return true;
+    }
+    return false;
   }
 
   /** A session object for a transport; `register` makes it reachable by id. */

@@ -65,6 +65,10 @@ export class Session {
   logLevel?: LoggingLevel;
   auth?: AuthInfo;
   lastActivity = Date.now();
+  /** The client sent something beyond the handshake: a session that never did is evicted first when the server is full. */
+  used = false;
+  /** Who opened it (identity, or remote address): what `--max-sessions-per-client` counts by. */
+  clientKey?: string;
   /** Streams the transport holds open for this session; a session with one is never idle. */
   openStreams = 0;
   subscriptions?: Set<string>;
@@ -95,6 +99,7 @@ export class Session {
     this.lastActivity = Date.now();
     if (extra?.authInfo) this.auth = extra.authInfo;
     const m = message as Record<string, unknown>;
+    if (m?.method !== 'initialize' && m?.method !== 'notifications/initialized') this.used = true;
     if (typeof m !== 'object' || m === null || m.jsonrpc !== '2.0') {
       this.invalid(m, 'not a JSON-RPC 2.0 message');
       return;

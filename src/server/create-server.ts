@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import type { Socket } from 'node:net';
 import path from 'node:path';
@@ -61,13 +62,14 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     info,
     logger,
     maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
+    maxSessionsPerClient: options.maxSessionsPerClient ?? DEFAULTS.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
   });
 
   let serverUrl = '';
   const authenticator =
     options.oauth || options.authenticate
-      ? new Authenticator({ token: options.authToken, oauth: options.oauth, authenticate: options.authenticate, serverUrl: () => serverUrl })
+      ? new Authenticator({ token: options.authToken, oauth: options.oauth, authenticate: options.authenticate, serverUrl: () => serverUrl, onHookError: (error) => logger.warn(`authenticate hook threw: ${describeThrown(error)}; answered 401`) })
       : undefined;
   const modern = createModernEndpoint({
     methods: hub.methods,
@@ -96,11 +98,13 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     authToken: options.authToken,
     keepaliveMs: options.keepaliveMs ?? DEFAULTS.keepaliveMs,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULTS.maxBodyBytes,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULTS.bodyTimeoutMs,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULTS.maxBufferedBytes,
     writeTimeoutMs: options.writeTimeoutMs ?? DEFAULTS.writeTimeoutMs,
     resumeWindowMs: options.resumeWindowMs ?? DEFAULTS.resumeWindowMs,
     info,
     isReady: () => ready,
+    problems: () => (folder && !existsSync(folder.root) ? [`the served folder ${folder.root} is gone; serving what was loaded before`] : []),
     onError,
     onSlowConsumer: (id) => logger.warn(`session ${id} stopped reading; dropped it`),
   });
@@ -217,4 +221,13 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     startup: { files, ms: performance.now() - started },
     close,
   };
+}
+
+/** A thrown value in words, whatever it is (a null-prototype object, a Symbol): never throws. */
+function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    return Object.prototype.toString.call(error);
+  }
 }

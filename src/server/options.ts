@@ -31,8 +31,12 @@ export interface ServerOptions {
   trustProxy?: boolean;
   keepaliveMs?: number;
   maxSessions?: number;
+  /** Sessions one client (its identity when auth is on, else its remote address) may hold; 0: no cap. */
+  maxSessionsPerClient?: number;
   sessionTimeoutMs?: number;
   maxBodyBytes?: number;
+  /** How long a request body may take to arrive before it gets 408 and its connection is closed. */
+  bodyTimeoutMs?: number;
   /** Bytes queued for a client that stopped reading before its session is dropped. */
   maxBufferedBytes?: number;
   /** How long a Streamable HTTP response may wait for a client that stopped reading before its session is dropped. */
@@ -86,8 +90,10 @@ export const DEFAULTS = {
   host: '127.0.0.1',
   keepaliveMs: 15_000,
   maxSessions: 10_000,
+  maxSessionsPerClient: 0,
   sessionTimeoutMs: 30 * 60_000,
   maxBodyBytes: 4 * 1024 * 1024,
+  bodyTimeoutMs: 10_000,
   maxBufferedBytes: 8 * 1024 * 1024,
   writeTimeoutMs: 30_000,
   resumeWindowMs: 30_000,

@@ -125,6 +125,10 @@ describe('--max-sessions', () => {
     const a = await connect(server.url, 'sse');
     const b = await connect(server.url, 'http');
     const c = await openRawSse(server.sseUrl);
+    // Sessions never used past the handshake would be evicted for newcomers (#23): use them.
+    await Promise.all([a.client.listTools(), b.client.listTools()]);
+    await rawRequest(`${server.url}${c.endpoint}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"ping"}' });
+    await c.waitFor(/"id":1,"result"/);
     expect((await health(server.url)).sessions.total).toBe(3);
 
     const sse = await rawRequest(server.sseUrl, { headers: { accept: 'text/event-stream' } });
@@ -133,6 +137,7 @@ describe('--max-sessions', () => {
     const mcp = await rawRequest(server.mcpUrl, { method: 'POST', headers: JSON_HEADERS, body: INIT });
     expect(mcp.status).toBe(503);
     expect(mcp.json.error.message).toBe('Service Unavailable: the server holds its maximum number of sessions (--max-sessions)');
+    expect(mcp.headers['retry-after']).toBe('10');
     await expect(connect(server.url, 'http')).rejects.toThrow(/503|maximum number of sessions/);
 
     // Sessions already open keep working at the cap.

@@ -77,9 +77,13 @@ describe('Host header (DNS-rebinding protection on a loopback bind)', () => {
     expect((await rawRequest(plain.mcpUrl, { method: 'POST', headers: { ...JSON_HEADERS, host: 'mcp.example.com' }, body: INIT })).status).toBe(403);
   });
 
-  it('leaves /healthz and /readyz open to any Host (load balancer probes)', async () => {
-    expect((await rawRequest(`${plain.url}/healthz`, { headers: { host: 'lb.internal' } })).status).toBe(200);
-    expect((await rawRequest(`${plain.url}/readyz`, { headers: { host: 'lb.internal' } })).status).toBe(200);
+  // A DNS-rebinding page must not read /healthz (#23): a probe that sends another Host names it
+  // with --allowed-hosts, as MCP clients do.
+  it('applies the Host check to /healthz and /readyz too; --allowed-hosts names a probe', async () => {
+    expect((await rawRequest(`${plain.url}/healthz`, { headers: { host: 'lb.internal' } })).status).toBe(403);
+    expect((await rawRequest(`${plain.url}/readyz`, { headers: { host: 'lb.internal' } })).status).toBe(403);
+    expect((await rawRequest(`${guarded.url}/healthz`, { headers: { host: 'mcp.example.com' } })).status).toBe(200);
+    expect((await rawRequest(`${guarded.url}/readyz`, { headers: { host: 'mcp.example.com' } })).status).toBe(200);
   });
 });
 

@@ -57,7 +57,9 @@ export function serveCommand(): Command {
     .option('--max-sessions <n>', 'sessions held at once before new ones get 503', parseInteger('--max-sessions', 1), DEFAULTS.maxSessions)
     .option('--session-timeout <ms>', 'close sessions idle this long', parseInteger('--session-timeout', 1), DEFAULTS.sessionTimeoutMs)
     .option('--max-body <bytes>', 'largest request body accepted', parseInteger('--max-body', 1), DEFAULTS.maxBodyBytes)
-    .option('--write-timeout <ms>', 'drop a Streamable HTTP session whose client has not read for this long', parseInteger('--write-timeout', 1), DEFAULTS.writeTimeoutMs)
+    .option('--max-sessions-per-client <n>', 'sessions one client (identity with auth, else address) may hold; 0: no cap', parseInteger('--max-sessions-per-client'), DEFAULTS.maxSessionsPerClient)
+    .option('--body-timeout <ms>', 'a request body must arrive within this long, or gets 408 and its connection is closed', parseInteger('--body-timeout', 1), DEFAULTS.bodyTimeoutMs)
+    .option('--write-timeout <ms>', 'drop a session whose client has read nothing of its backlog for this long', parseInteger('--write-timeout', 1), DEFAULTS.writeTimeoutMs)
     .option('--resume-window <ms>', 'how long Streamable HTTP calls whose stream dropped wait for the client to resume it; 0: stop them at once', parseInteger('--resume-window'), DEFAULTS.resumeWindowMs)
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running calls may finish', parseInteger('--shutdown-timeout'), DEFAULTS.shutdownTimeoutMs)
     .addOption(new Option('--isolation <mode>', 'where tool code runs: workers (threads a tool cannot take down) or none (the server thread)').choices(['workers', 'none']).default(DEFAULTS.isolation))
@@ -213,6 +215,8 @@ function flagOptions(opts: Record<string, any>, keep: (flag: string) => boolean)
     maxSessions: pick('maxSessions'),
     sessionTimeoutMs: pick('sessionTimeout'),
     maxBodyBytes: pick('maxBody'),
+    bodyTimeoutMs: pick('bodyTimeout'),
+    maxSessionsPerClient: pick('maxSessionsPerClient'),
     shutdownTimeoutMs: pick('shutdownTimeout'),
     writeTimeoutMs: pick('writeTimeout'),
     resumeWindowMs: pick('resumeWindow'),
