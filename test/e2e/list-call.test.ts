@@ -164,7 +164,8 @@ describe('choosing the server and the transport', () => {
   });
 
   it.each([
-    [['call'], /missing required argument/],
+    [['call'], /^error: missing <tool>: which tool to call/m],
+    [['call', 'http://127.0.0.1:9/mcp'], /missing <tool>/],
     [['call', 'add', 'a'], /expected key=value, got "a"/],
     [['call', 'add', '--args', '{oops'], /--args is not valid JSON/],
     [['call', 'add', '--args', '[1]'], /--args must be a JSON object/],
