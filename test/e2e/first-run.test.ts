@@ -1,5 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runToEnd } from '../helpers/cli.js';
+import { ADD_TOOL } from '../helpers/fixtures.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
 
 // What a newcomer types in the first minutes: mistakes get one line that says what to do.
 describe('first run: usage', () => {
@@ -32,5 +34,48 @@ describe('first run: usage', () => {
     expect(section('Limits')).toMatch(/--max-sessions/);
     expect(section('Scale-out')).toMatch(/--redis[\s\S]*--workers/);
     expect(section('Logging')).toMatch(/--log-level[\s\S]*--log-format/);
+  });
+});
+
+describe('first run: the served folder', () => {
+  let project: string;
+  beforeAll(async () => {
+    project = await tempDir({ 'tools/add.ts': ADD_TOOL, 'tools.ts': 'export const x = 1;\n' });
+  });
+  afterAll(() => removeDir(project));
+
+  it.each([
+    [['serve', './tool'], /^error\s+\.\/tool does not exist \(did you mean \.\/tools\?\); to start a project: mcp-sse init$/m],
+    [['serve', 'tools/add.ts'], /^error\s+tools\/add\.ts is a file, not a folder: serve takes the folder that holds tool files; to start a project: mcp-sse init$/m],
+    [['serve', 'tools.ts'], /tools\.ts is a file, not a folder.*\(did you mean tools\?\)/],
+    [['serve', 'elsewhere'], /^error\s+elsewhere does not exist; to start a project: mcp-sse init$/m],
+  ])('%j is one line naming the folder, exit 2', async (args, message) => {
+    const { code, output } = await runToEnd([...args, '--port', '0'], { cwd: project });
+    expect(code).toBe(2);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/ENOTDIR|scandir|ready/);
+  });
+
+  it('serve with no dir in a folder without ./tools says so', async () => {
+    const bare = await tempDir({ 'readme.md': 'x' });
+    try {
+      const { code, output } = await runToEnd(['serve', '--port', '0'], { cwd: bare });
+      expect(code).toBe(2);
+      expect(output).toMatch(/^error\s+\.\/tools does not exist; to start a project: mcp-sse init$/m);
+    } finally {
+      await removeDir(bare);
+    }
+  });
+
+  it('a config file naming a missing dir is named with it', async () => {
+    const withConfig = await tempDir({ 'package.json': '{"type":"module"}', 'mcp-sse.config.mjs': `export default { dir: './tool' };\n`, 'tools/add.ts': ADD_TOOL });
+    try {
+      const { code, output } = await runToEnd(['serve', '--port', '0'], { cwd: withConfig });
+      expect(code).toBe(2);
+      expect(output).toMatch(/tool \(dir in .*mcp-sse\.config\.mjs\) does not exist \(did you mean \.?\/?tools\?\)/);
+    } finally {
+      await removeDir(withConfig);
+    }
   });
 });

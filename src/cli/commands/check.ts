@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { DefinitionFolder } from '../../files/definition-folder.js';
 import { createLogger } from '../../logger.js';
 import { Registry } from '../../protocol/registry.js';
 import { formatTable } from './table.js';
+import { servedFolderProblem } from './served-folder.js';
 
 export function checkCommand(): Command {
   return new Command('check')
@@ -14,9 +14,10 @@ export function checkCommand(): Command {
     .addHelpText('after', '\nExamples:\n  $ mcp-sse check\n  $ mcp-sse check ./tools --json')
     .action(async (dir: string, opts: { json?: boolean }) => {
       const root = path.resolve(dir);
-      if (!existsSync(root)) {
+      const problem = servedFolderProblem(dir);
+      if (problem) {
         // A mistyped path in CI must fail, not pass with zero files checked.
-        process.stderr.write(`error: ${dir} does not exist; pass the folder of definition files (default ./tools)\n`);
+        process.stderr.write(`error: ${problem}\n`);
         process.exitCode = 1;
         return;
       }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { runPrimary } from '../../scale/workers.js';
 import { Command } from 'commander';
 import { addServeOptions } from './serve-options.js';
+import { servedFolderProblem } from './served-folder.js';
 import { createLogger, type LogFormat } from '../../logger.js';
 import { createServer } from '../../server/create-server.js';
 import { DEFAULTS, type McpSseServer } from '../../server/options.js';
@@ -57,7 +58,13 @@ Examples:
       const widened = loaded?.config.authenticate && (given.authToken || given.oauth?.issuer);
       if (widened) delete options.authenticate;
       // An explicit `serve <dir>` wins over the file's `dir`.
-      const dir = command.args.length > 0 || !loaded?.config.dir ? dirArg : loaded.config.dir;
+      const fromConfig = command.args.length === 0 && Boolean(loaded?.config.dir);
+      const dir = fromConfig ? loaded!.config.dir! : dirArg;
+      const problem = servedFolderProblem(fromConfig ? path.relative(process.cwd(), dir) || '.' : dir, { from: fromConfig ? loaded!.file : undefined });
+      if (problem) {
+        createLogger({ format: opts.logFormat as LogFormat }).error(problem);
+        process.exit(2);
+      }
       const workers = options.workers ?? 1;
       const logLevel = options.logLevel ?? 'info';
       const logFormat = options.logFormat ?? 'pretty';
