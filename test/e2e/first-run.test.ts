@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runToEnd } from '../helpers/cli.js';
+import { runToEnd, serve } from '../helpers/cli.js';
 import { ADD_TOOL } from '../helpers/fixtures.js';
-import { removeDir, tempDir } from '../helpers/temp.js';
+import { removeDir, tempDir, writeFiles } from '../helpers/temp.js';
 
 // What a newcomer types in the first minutes: mistakes get one line that says what to do.
 describe('first run: usage', () => {
@@ -76,6 +76,29 @@ describe('first run: the served folder', () => {
       expect(output).toMatch(/tool \(dir in .*mcp-sse\.config\.mjs\) does not exist \(did you mean \.?\/?tools\?\)/);
     } finally {
       await removeDir(withConfig);
+    }
+  });
+});
+
+describe('first run: a file that defines nothing', () => {
+  it('serve warns at load and at reload, naming the file and both fixes', async () => {
+    const tools = await tempDir({ 'add.ts': ADD_TOOL, 'plain.ts': `export default { name: 'plain', handler: () => 'x' };\n` });
+    const server = await serve(tools);
+    try {
+      const warning = (file: string) =>
+        new RegExp(`warn\\s+\\S*${file}\\.ts exports nothing made by defineTool, defineResource or definePrompt: wrap its export in defineTool\\(\\{\\.\\.\\.\\}\\) \\(or defineResource/definePrompt\\), or, if it is a helper, name it \\S*_${file}\\.ts`);
+      expect(server.output()).toMatch(warning('plain'));
+      const from = server.output().length;
+      await writeFiles(tools, { 'forgot.ts': `import { z } from 'zod';\nexport const greet = { input: { name: z.string() }, handler: () => 'hi' };\n` });
+      await server.waitFor(warning('forgot'), { from });
+      // Wrapped: it serves, and no new warning follows.
+      const fixed = server.output().length;
+      await writeFiles(tools, { 'forgot.ts': `import { defineTool } from 'mcp-sse';\nexport const greet = defineTool({ handler: () => 'hi' });\n` });
+      await server.waitFor(/reload .*forgot\.ts: \+greet/, { from: fixed });
+      expect(server.output().slice(fixed)).not.toMatch(/exports nothing/);
+    } finally {
+      await server.stop();
+      await removeDir(tools);
     }
   });
 });

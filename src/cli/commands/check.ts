@@ -22,7 +22,8 @@ export function checkCommand(): Command {
         return;
       }
       const registry = new Registry();
-      // Errors go to stderr in the same words `serve` uses; the table goes to stdout.
+      // Errors and warnings (a file that defines nothing) go to stderr in the same words `serve`
+      // uses; the table goes to stdout.
       const logger = createLogger({ level: opts.json ? 'silent' : 'info' });
       const report = await new DefinitionFolder(root, registry, logger).loadAll();
       const rel = (file: string) => path.relative(process.cwd(), file) || file;
@@ -41,12 +42,6 @@ export function checkCommand(): Command {
         process.stdout.write(`${summary}\n`);
       }
       if (report.files.length === 0 && !opts.json) process.stderr.write(`no definition files found under ${rel(root)}\n`);
-      const empty = rows.filter((row) => row.status === 'no definitions');
-      if (empty.length > 0 && !opts.json) {
-        process.stderr.write(
-          `warning: ${empty.map((row) => row.file).join(', ')} export${empty.length === 1 ? 's' : ''} nothing made by defineTool, defineResource or definePrompt (a helper? name it _${path.basename(empty[0]!.file)})\n`,
-        );
-      }
       process.exitCode = errors.length > 0 ? 1 : 0;
     });
 }
