@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runToEnd, serve } from '../helpers/cli.js';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { ADD_TOOL } from '../helpers/fixtures.js';
 import { removeDir, tempDir, writeFiles } from '../helpers/temp.js';
 
@@ -99,6 +102,52 @@ describe('first run: a file that defines nothing', () => {
     } finally {
       await server.stop();
       await removeDir(tools);
+    }
+  });
+});
+
+describe('first run: finding the running server', () => {
+  it('two servers from one folder keep their own entries; call finds them from below; several are listed; a killed one is dropped', async () => {
+    const project = await tempDir({
+      'tools/add.ts': ADD_TOOL,
+      'other/hello.ts': `import { defineTool } from 'mcp-sse';\nexport default defineTool({ handler: () => 'hello' });\n`,
+    });
+    const first = await serve('tools', ['--no-watch'], { cwd: project });
+    let second: ServeHandle | undefined;
+    try {
+      const inTools = path.join(project, 'tools');
+      // One server: found from the served folder, below where `serve` ran.
+      let run = await runToEnd(['call', 'add', 'a=1', 'b=2'], { cwd: inTools });
+      expect(run.output.trim()).toBe('{"sum":3}');
+
+      second = await serve('other', ['--no-watch'], { cwd: project });
+      const entries = await readdir(path.join(project, '.mcp-sse/servers'));
+      expect(entries.sort()).toEqual([`${first.child.pid}.json`, `${second.child.pid}.json`].sort());
+      // Two from the project folder: which one is a clear choice, not a guess.
+      run = await runToEnd(['list'], { cwd: project });
+      expect(run.code).toBe(2);
+      expect(run.output).toMatch(new RegExp(`2 servers run from \\.: ${first.url} \\(serving tools, pid ${first.child.pid}\\), ${second.url} \\(serving other, pid ${second.child.pid}\\); pass the URL, or run this inside the folder one serves`.replace(/\//g, '\\/')));
+      // Inside one's served folder, that one.
+      run = await runToEnd(['call', 'hello'], { cwd: path.join(project, 'other') });
+      expect(run.output.trim()).toBe('hello');
+
+      // The second stops: the first's entry stays and is found again.
+      await second.stop();
+      second = undefined;
+      run = await runToEnd(['call', 'add', 'a=2', 'b=2'], { cwd: project });
+      expect(run.output.trim()).toBe('{"sum":4}');
+
+      // Killed without a chance to clean up: its entry is dropped when looked at.
+      await first.stop('SIGKILL');
+      expect(existsSync(path.join(project, `.mcp-sse/servers/${first.child.pid}.json`))).toBe(true);
+      run = await runToEnd(['list', '--json'], { cwd: inTools });
+      // It falls back to http://127.0.0.1:8000 (which another program on this machine may hold).
+      expect(run.output).not.toContain(first.url);
+      expect(existsSync(path.join(project, `.mcp-sse/servers/${first.child.pid}.json`))).toBe(false);
+    } finally {
+      await second?.stop();
+      await first.stop();
+      await removeDir(project);
     }
   });
 });

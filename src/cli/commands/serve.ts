@@ -104,7 +104,7 @@ Examples:
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       const firstWorker = !cluster.isWorker || process.env.MCP_SSE_WORKER_ID === '1';
-      if (firstWorker) removeState = writeServerState(server);
+      if (firstWorker) removeState = writeServerState(server, path.resolve(dir));
       process.send?.({ mcpSse: 'ready' });
       printBanner(logger, server, {
         dir: path.relative(process.cwd(), path.resolve(dir)) || '.',
