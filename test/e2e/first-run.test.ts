@@ -4,6 +4,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { ADD_TOOL } from '../helpers/fixtures.js';
+import { waitForHealth } from '../helpers/health.js';
 import { removeDir, tempDir, writeFiles } from '../helpers/temp.js';
 
 // What a newcomer types in the first minutes: mistakes get one line that says what to do.
@@ -148,6 +149,25 @@ describe('first run: finding the running server', () => {
       await second?.stop();
       await first.stop();
       await removeDir(project);
+    }
+  });
+});
+
+describe('first run: list and call leave no session behind', () => {
+  it('over /mcp they end their session with DELETE, so /healthz does not count them', async () => {
+    const tools = await tempDir({ 'add.ts': ADD_TOOL });
+    const server = await serve(tools, ['--no-watch']);
+    try {
+      for (const args of [['list', server.mcpUrl], ['call', server.mcpUrl, 'add', 'a=1', 'b=2']]) {
+        const run = await runToEnd(args);
+        expect(run.code, run.output).toBe(0);
+      }
+      // Without the DELETE each would count for --session-timeout (30 min by default).
+      const h = await waitForHealth(server.url, (h) => h.sessions.http === 0, 5_000);
+      expect(h.sessions.total).toBe(0);
+    } finally {
+      await server.stop();
+      await removeDir(tools);
     }
   });
 });

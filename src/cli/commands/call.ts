@@ -2,7 +2,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Command, Option } from 'commander';
 import { parseInteger } from './serve-options.js';
-import { allPages, connectClient, describeFailure } from './client-connection.js';
+import { allPages, closeClient, connectClient, describeFailure } from './client-connection.js';
 import { collectHeader, parseTransport, resolveEndpoint, type Endpoint } from './endpoint.js';
 
 interface CallOptions {
@@ -61,7 +61,7 @@ Examples:
       } catch (error) {
         throw error instanceof UnknownTool ? error : new Error(`${tool}: ${describeCallFailure(error)}`);
       } finally {
-        await client.close();
+        await closeClient(client);
       }
     });
 }
