@@ -4,7 +4,8 @@ import path from 'node:path';
 import { compileFile, frameForRuntimeError } from './compile.js';
 import { LoadError, type FileLoad } from '../definitions/file-load.js';
 import { compileDefinition, DefinitionError, findDefinitions, type LoadedDefinition } from '../definitions/definitions.js';
-import { evaluateModule } from './evaluate.js';
+import { evaluateModule, MissingPackageError } from './evaluate.js';
+import { nearestProject } from './project.js';
 import { definitionKind } from '../definitions/define.js';
 
 export interface LoadOptions {
@@ -39,7 +40,9 @@ export async function loadFile(file: string, root: string, options: LoadOptions 
   try {
     exports = evaluateModule(compiled.code, file);
   } catch (error) {
-    return { file, ok: false, error: await frameForRuntimeError(error, file, compiled.code, root), inputs: compiled.inputs };
+    const located = await frameForRuntimeError(error, file, compiled.code, root);
+    if (error instanceof MissingPackageError) return { file, ok: false, error: missingPackage(error.pkg, file, root, located), inputs: compiled.inputs };
+    return { file, ok: false, error: located, inputs: compiled.inputs };
   }
 
   const relative = path.relative(root, file);
@@ -64,4 +67,10 @@ export async function loadFile(file: string, root: string, options: LoadOptions 
     return { file, ok: false, error: new LoadError(problems.join('\n')), inputs: compiled.inputs };
   }
   return { file, ok: true, definitions, inputs: compiled.inputs, codeHash };
+}
+
+/** One line: which package, the command and where to run it (where the file's project is). */
+function missingPackage(pkg: string, file: string, root: string, located: LoadError): LoadError {
+  const where = path.relative(process.cwd(), nearestProject(path.dirname(file)) ?? root) || '.';
+  return new LoadError(`package '${pkg}' is not installed: run \`npm install ${pkg}\` in ${where}`, located.location);
 }

@@ -171,3 +171,32 @@ describe('first run: list and call leave no session behind', () => {
     }
   });
 });
+
+describe('first run: a package that is not installed', () => {
+  it('is one line naming the package, the file, and the npm install to run where; installing it retries the file', async () => {
+    const project = await tempDir({
+      'package.json': '{ "name": "p", "private": true }\n',
+      'tools/add.ts': ADD_TOOL,
+      'tools/weather.ts': `import { defineTool } from 'mcp-sse';\nimport pad from 'fake-pad/sub';\nexport default defineTool({ handler: () => pad('x') });\n`,
+    });
+    const server = await serve('tools', [], { cwd: project });
+    try {
+      const line = await server.waitFor(/^.*weather\.ts.*$/m);
+      expect(line[0]).toMatch(/^error\s+tools\/weather\.ts:2:\d+: package 'fake-pad' is not installed: run `npm install fake-pad` in \.$/);
+      expect(server.output()).not.toMatch(/Require stack|Cannot find module/);
+      // What `npm install fake-pad` does to the project: a folder in node_modules, then package.json.
+      const from = server.output().length;
+      await writeFiles(project, {
+        'node_modules/fake-pad/package.json': '{ "name": "fake-pad", "version": "1.0.0" }\n',
+        'node_modules/fake-pad/sub.js': `module.exports = (s) => 'padded ' + s;\n`,
+        'package.json': '{ "name": "p", "private": true, "dependencies": { "fake-pad": "^1.0.0" } }\n',
+      });
+      await server.waitFor(/recovered tools\/weather\.ts/, { from });
+      const run = await runToEnd(['call', server.url, 'weather']);
+      expect(run.output.trim()).toBe('padded x');
+    } finally {
+      await server.stop();
+      await removeDir(project);
+    }
+  });
+});
