@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
+import { ROOT, runCommand, runToEnd, serve, type ServeHandle } from '../helpers/cli.js';
 import { ADD_TOOL } from '../helpers/fixtures.js';
 import { waitForHealth } from '../helpers/health.js';
 import { removeDir, tempDir, writeFiles } from '../helpers/temp.js';
@@ -197,6 +197,45 @@ describe('first run: a package that is not installed', () => {
     } finally {
       await server.stop();
       await removeDir(project);
+    }
+  });
+});
+
+describe('first run: types in a bare folder', () => {
+  const tsc = (dir: string) => runCommand(path.join(ROOT, 'node_modules/.bin/tsc'), ['--noEmit', '-p', dir, '--pretty', 'false']);
+
+  it('init --bare gives tool files the types of mcp-sse and zod with nothing installed; args are typed from input', async () => {
+    const tools = await tempDir({
+      'add.ts': ADD_TOOL,
+      'shout.ts': `import { z } from 'zod';\nimport { defineTool } from 'mcp-sse';\nexport default defineTool({ input: { n: z.number() }, handler: ({ n }) => n.toUpperCase() });\n`,
+    });
+    try {
+      const run = await runToEnd(['init', '--bare', tools]);
+      expect(run.code, run.output).toBe(0);
+      expect(run.output).toMatch(/wrote .*\.mcp-sse\/types\/tsconfig\.json, .*\.mcp-sse\/\.gitignore, .*tsconfig\.json/);
+      const checked = tsc(tools);
+      const { code } = await checked.exited;
+      expect(checked.output()).not.toMatch(/TS2307/);
+      // The one error is the real one: `n` is a number, typed from `input`.
+      expect(checked.output().trim().split('\n')).toEqual([expect.stringMatching(/shout\.ts\(3,\d+\): error TS2339: Property 'toUpperCase' does not exist on type 'number'/)]);
+      expect(code).toBe(2);
+      // Asked again, it does not replace the user's config without --force.
+      const again = await runToEnd(['init', '--bare', tools]);
+      expect(again.code).toBe(1);
+      expect(again.output).toMatch(/tsconfig\.json exists; add "extends": "\.\/\.mcp-sse\/types\/tsconfig\.json" to it yourself, or pass --force/);
+    } finally {
+      await removeDir(tools);
+    }
+  });
+
+  it('without it, the same folder has no types (TS2307), which is what it fixes', async () => {
+    const tools = await tempDir({ 'add.ts': ADD_TOOL, 'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'preserve', moduleResolution: 'bundler', noEmit: true, strict: true }, include: ['*.ts'] }) });
+    try {
+      const checked = tsc(tools);
+      await checked.exited;
+      expect(checked.output()).toMatch(/error TS2307: Cannot find module 'zod'/);
+    } finally {
+      await removeDir(tools);
     }
   });
 });
