@@ -228,6 +228,18 @@ describe('first run: types in a bare folder', () => {
     }
   });
 
+  it('serve on such a folder writes nothing into it and prints a one-line hint', async () => {
+    const tools = await tempDir({ 'add.ts': ADD_TOOL });
+    const server = await serve(tools, ['--no-watch']);
+    try {
+      expect(server.output()).toMatch(/hint: editors find no types for mcp-sse and zod in \S+; `mcp-sse init --bare \S+` writes a tsconfig\.json for them \(nothing to install\)/);
+      expect(await readdir(tools)).toEqual(['add.ts']);
+    } finally {
+      await server.stop();
+      await removeDir(tools);
+    }
+  });
+
   it('without it, the same folder has no types (TS2307), which is what it fixes', async () => {
     const tools = await tempDir({ 'add.ts': ADD_TOOL, 'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'preserve', moduleResolution: 'bundler', noEmit: true, strict: true }, include: ['*.ts'] }) });
     try {

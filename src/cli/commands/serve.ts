@@ -4,7 +4,7 @@ import path from 'node:path';
 import { runPrimary } from '../../scale/workers.js';
 import { Command } from 'commander';
 import { addServeOptions } from './serve-options.js';
-import { servedFolderProblem } from './served-folder.js';
+import { servedFolderProblem, typesHint } from './served-folder.js';
 import { createLogger, type LogFormat } from '../../logger.js';
 import { createServer } from '../../server/create-server.js';
 import { DEFAULTS, type McpSseServer } from '../../server/options.js';
@@ -113,6 +113,8 @@ Examples:
         inspect: Boolean(opts.inspect),
         config: loaded?.file,
       });
+      const hint = firstWorker ? typesHint(dir) : undefined;
+      if (hint) logger.info(hint);
       if (opts.inspect && firstWorker) inspector = await inspectServedServer(server, { authToken: options.authToken }, logger);
     });
 }

@@ -58,3 +58,33 @@ function distance(a: string, b: string): number {
   }
   return row[b.length]!;
 }
+
+/**
+ * For a folder of TypeScript tool files with no config and no mcp-sse an editor can find, the
+ * one line that says how to get types without installing anything; undefined otherwise.
+ */
+export function typesHint(dir: string): string | undefined {
+  const root = path.resolve(dir);
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return undefined;
+  }
+  if (!names.some((n) => /\.[cm]?ts$/.test(n) && !n.endsWith('.d.ts'))) return undefined;
+  for (let at = root; ; at = path.dirname(at)) {
+    if (['tsconfig.json', 'jsconfig.json'].some((n) => exists(path.join(at, n)))) return undefined;
+    if (exists(path.join(at, 'node_modules', 'mcp-sse')) || exists(path.join(at, 'package.json'))) return undefined;
+    if (path.dirname(at) === at) break;
+  }
+  return `hint: editors find no types for mcp-sse and zod in ${dir}; \`mcp-sse init --bare ${dir}\` writes a tsconfig.json for them (nothing to install)`;
+}
+
+function exists(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
