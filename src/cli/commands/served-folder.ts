@@ -77,7 +77,7 @@ export function typesHint(dir: string): string | undefined {
     if (exists(path.join(at, 'node_modules', 'mcp-sse')) || exists(path.join(at, 'package.json'))) return undefined;
     if (path.dirname(at) === at) break;
   }
-  return `hint: editors find no types for mcp-sse and zod in ${dir}; \`mcp-sse init --bare ${dir}\` writes a tsconfig.json for them (nothing to install)`;
+  return `hint: editors find no types for mcp-sse and zod in ${dir}; \`mcp-sse init --bare ${dir}\` gives them types, with nothing to install`;
 }
 
 function exists(file: string): boolean {
