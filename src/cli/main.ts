@@ -17,7 +17,20 @@ export function buildProgram(): Command {
     .description('Turn a folder of small tool files into a live MCP server (SSE + Streamable HTTP) with hot reload')
     .version(packageVersion, '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .exitOverride()
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ mcp-sse init my-tools              start a project (tools/, package.json, editor configs)
+  $ mcp-sse serve ./tools              serve the folder on http://127.0.0.1:8000 (/sse and /mcp)
+  $ mcp-sse serve --inspect            and open the MCP Inspector connected to it
+  $ mcp-sse check ./tools              load every file once and report problems (for CI)
+  $ mcp-sse list                       the tools of the server running from this folder
+  $ mcp-sse call add a=2 b=3           call one of them
+
+Run \`mcp-sse <command> --help\` for a command's options.`,
+    );
   const commands = [serveCommand(), checkCommand(), initCommand(), inspectCommand(), listCommand(), callCommand()];
   for (const command of commands) {
     // exitOverride and error output are not inherited by commands made outside `program`.

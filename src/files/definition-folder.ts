@@ -6,7 +6,7 @@ import { stampOf } from './file-stamp.js';
 import { loadFile, type DefinitionRunner } from './loader.js';
 import type { FileLoad } from '../definitions/file-load.js';
 import type { Logger } from '../logger.js';
-import { logFailures, logReload } from './reload-log.js';
+import { logEmptyFiles, logFailures, logReload } from './reload-log.js';
 import type { ApplySummary, Registry } from '../protocol/registry.js';
 
 export interface ReloadReport {
@@ -57,6 +57,7 @@ export class DefinitionFolder {
     const loads = await Promise.all(files.map((file) => loadFile(file, this.root, { runner: this.runner })));
     const summary = this.registry.apply(loads);
     logFailures(this.logger, this.registry, summary);
+    logEmptyFiles(this.logger, loads);
     return { files, summary, ms: performance.now() - started };
   }
 
@@ -177,6 +178,7 @@ export class DefinitionFolder {
     const ms = performance.now() - started;
     const files = [...applied.map((load) => load.file), ...removed];
     logFailures(this.logger, this.registry, summary);
+    logEmptyFiles(this.logger, applied);
     logReload(this.logger, files, summary, ms);
     return { files, summary, ms, stamps };
   }

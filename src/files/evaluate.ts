@@ -40,6 +40,19 @@ function guardedProcess(file: string): NodeJS.Process {
   });
 }
 
+/** A tool file imports a package that is not installed where Node looks for it. */
+export class MissingPackageError extends Error {
+  constructor(readonly pkg: string) {
+    super(`Cannot find package '${pkg}'`);
+  }
+}
+
+/** `@scope/name/sub` → `@scope/name`, `name/sub` → `name`. */
+function packageName(id: string): string {
+  const parts = id.split('/');
+  return id.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+}
+
 function isPackage(id: string, name: string): boolean {
   return id === name || id.startsWith(`${name}/`);
 }
@@ -72,7 +85,15 @@ export function evaluateModule(code: string, file: string): Record<string, unkno
         return ownRequire(id);
       }
     }
-    return userRequire(id);
+    try {
+      return userRequire(id);
+    } catch (error) {
+      // Only the file's own import: a package that is there but misses one of its own
+      // dependencies is that package's problem, and Node's message says so.
+      const own = (error as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((error as Error).message).startsWith(`Cannot find module '${id}'`);
+      if (own && !id.startsWith('.') && !path.isAbsolute(id) && !id.startsWith('node:')) throw new MissingPackageError(packageName(id));
+      throw error;
+    }
   };
   // Module#_compile builds the module's `require` from this method, so this is where ids resolve.
   mod.require = Object.assign(requireFn, { resolve: userRequire.resolve, cache: userRequire.cache }) as unknown as NodeJS.Require;

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { compileFile, frameForRuntimeError } from './compile.js';
+import { compileFile } from './compile.js';
 import { LoadError, type FileLoad } from '../definitions/file-load.js';
 import { defineFromExports, type DefineOutcome } from './define-exports.js';
 import { evaluateModule } from './evaluate.js';
+import { loadFailure } from './load-failure.js';
 
 export interface LoadOptions {
   /** The hash of the code now serving for this file, if it serves its last version cleanly. */
@@ -29,7 +30,7 @@ export const inProcessRunner: DefinitionRunner = {
     try {
       exports = evaluateModule(code, file);
     } catch (error) {
-      return { ok: false, error: await frameForRuntimeError(error, file, code, root) };
+      return { ok: false, error: await loadFailure(error, file, code, root) };
     }
     return defineFromExports(exports, file, relative);
   },

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from '../logger.js';
+import type { FileLoad } from '../definitions/file-load.js';
 import type { ApplySummary, Registry } from '../protocol/registry.js';
 
 /** Paths as the user typed them: relative to where `serve` was started. */
@@ -44,4 +45,21 @@ export function logReload(logger: Logger, files: string[], summary: ApplySummary
     codeOnly: summary.codeOnly,
     removed: summary.removed,
   });
+}
+
+/**
+ * A served file that defines nothing is either a tool whose `defineTool(…)` was forgotten or a
+ * helper without its `_`: the line names both fixes, since only the user knows which it is.
+ */
+export function emptyFileWarning(file: string): string {
+  const name = rel(file);
+  const helper = path.join(path.dirname(name), `_${path.basename(name)}`);
+  return `${name} exports nothing made by defineTool, defineResource or definePrompt: wrap its export in defineTool({...}) (or defineResource/definePrompt), or, if it is a helper, name it ${helper}`;
+}
+
+/** Warns for each file of `loads` that loaded cleanly and defines nothing. */
+export function logEmptyFiles(logger: Logger, loads: Iterable<FileLoad>): void {
+  for (const load of loads) {
+    if (load.ok === true && load.definitions.length === 0) logger.warn(emptyFileWarning(load.file), { file: load.file });
+  }
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { isWatchedPath, MAX_FOLDER_DEPTH } from './discover.js';
 import type { DefinitionFolder, ReloadReport } from './definition-folder.js';
 import { stampOf } from './file-stamp.js';
+import { nearestProject } from './project.js';
 import type { Registry } from '../protocol/registry.js';
 import { YoungGenerationTrim } from './young-generation-trim.js';
 
@@ -24,6 +25,8 @@ export interface WatchOptions {
 export class FolderWatcher {
   private watcher?: FSWatcher;
   private parentWatcher?: NodeWatcher;
+  private projectWatcher?: NodeWatcher;
+  private modulesWatcher?: NodeWatcher;
   private batch = new Set<string>();
   private quietTimer?: NodeJS.Timeout;
   private maxTimer?: NodeJS.Timeout;
@@ -48,6 +51,7 @@ export class FolderWatcher {
 
   start(): Promise<void> {
     this.watchParent();
+    this.watchPackages();
     return this.watchRoot();
   }
 
@@ -98,6 +102,39 @@ export class FolderWatcher {
     } catch {
       // No parent to watch (or no permission): batches still check the folder.
     }
+  }
+
+  /**
+   * `npm install` of a package a file failed to import changes package.json and the top level of
+   * node_modules, in the served folder's project (or the folder itself, without one): such a
+   * change retries every failed file, the way a change under the folder does.
+   */
+  private watchPackages() {
+    const project = nearestProject(this.folder.root) ?? this.folder.root;
+    const changed = () => this.event(path.join(project, 'package.json'));
+    const watchModules = () => {
+      if (this.modulesWatcher || this.closed) return;
+      try {
+        this.modulesWatcher = fsWatch(path.join(project, 'node_modules'), changed);
+        this.modulesWatcher.on('error', () => {
+          this.modulesWatcher?.close();
+          this.modulesWatcher = undefined;
+        });
+      } catch {
+        // no node_modules yet: the project watcher starts this when it appears
+      }
+    };
+    try {
+      this.projectWatcher = fsWatch(project, (_event, name) => {
+        if (name !== 'package.json' && name !== 'node_modules') return;
+        if (name === 'node_modules') watchModules();
+        changed();
+      });
+      this.projectWatcher.on('error', () => {});
+    } catch {
+      // an unwatchable project folder only costs the automatic retry
+    }
+    watchModules();
   }
 
   private checkRoot() {
@@ -183,6 +220,8 @@ export class FolderWatcher {
     for (const timer of this.rechecks) clearTimeout(timer);
     this.trim.cancel();
     this.parentWatcher?.close();
+    this.projectWatcher?.close();
+    this.modulesWatcher?.close();
     await this.watcher?.close();
   }
 }

@@ -12,8 +12,7 @@ import { hostname } from 'node:os';
 import { createHttpApp } from '../http/app.js';
 import { applyHttpTimeouts } from '../http/timeouts.js';
 import { loadInline } from '../files/inline.js';
-import { ToolWorkers } from '../isolation/tool-workers.js';
-import { notifyResourceUpdated } from '../protocol/resource-updates.js';
+import { toolWorkersFor } from './tool-runner.js';
 import { listen } from '../http/listen.js';
 import { DEFAULTS, type McpSseServer, type ServerOptions } from './options.js';
 import { createLogger } from '../logger.js';
@@ -121,17 +120,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   let watcher: FolderWatcher | undefined;
   const started = performance.now();
   let files = 0;
-  // Tool code runs in worker threads unless told otherwise; definitions passed in code stay here.
-  const toolWorkers =
-    options.dir && (options.isolation ?? DEFAULTS.isolation) === 'workers'
-      ? new ToolWorkers({
-          size: options.toolWorkers ?? DEFAULTS.toolWorkers,
-          memoryMb: options.toolMemoryMb ?? DEFAULTS.toolMemoryMb,
-          loadTimeoutMs: options.loadTimeoutMs ?? DEFAULTS.loadTimeoutMs,
-          logger,
-          onResourceUpdated: notifyResourceUpdated,
-        })
-      : undefined;
+  const toolWorkers = toolWorkersFor(options, logger);
   if (options.dir) {
     folder = new DefinitionFolder(path.resolve(options.dir), registry, logger, toolWorkers);
     const report = await folder.loadAll();

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DefinitionFolder } from '../files/definition-folder.js';
+import { toolWorkersFor } from './tool-runner.js';
 import { loadInline } from '../files/inline.js';
 import { FolderWatcher } from '../files/watch.js';
 import { createLogger } from '../logger.js';
@@ -51,8 +52,9 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
   let folder: DefinitionFolder | undefined;
   let watcher: FolderWatcher | undefined;
   let files = 0;
+  const toolWorkers = toolWorkersFor(options, logger);
   if (options.dir) {
-    folder = new DefinitionFolder(path.resolve(options.dir), registry, logger);
+    folder = new DefinitionFolder(path.resolve(options.dir), registry, logger, toolWorkers);
     files = (await folder.loadAll()).files.length;
     if (options.watch !== false) {
       watcher = new FolderWatcher(folder, registry);
@@ -92,6 +94,7 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
       stopUpdates();
       await endpoint.close();
       await stop();
+      await toolWorkers?.close();
       claimed?.release();
     })();
     return closing;

@@ -63,7 +63,7 @@ describe('mcp-sse check', () => {
       const { code, output } = await runToEnd(['check', '.'], { cwd: dir });
       expect(code, output).toBe(0);
       expect(output).toMatch(/^-\s+-\s+util\.ts\s+no definitions$/m);
-      expect(output).toContain('warning: util.ts exports nothing made by defineTool, defineResource or definePrompt (a helper? name it _util.ts)');
+      expect(output).toMatch(/^warn\s+util\.ts exports nothing made by defineTool, defineResource or definePrompt: wrap its export in defineTool\(\{\.\.\.\}\) \(or defineResource\/definePrompt\), or, if it is a helper, name it _util\.ts$/m);
     } finally {
       await removeDir(dir);
     }

@@ -54,6 +54,15 @@ describe.skipIf(!hasScript)('mcp-sse init on a terminal', () => {
     expect(cli.output()).toMatch(/npm install\s+#/);
   });
 
+  it('on a terminal that reports 0 columns, prompts are drawn whole, not one character per line', async () => {
+    const cwd = await tempDir();
+    made.push(cwd);
+    const cli = runInTerminal(['init', '--no-git'], { cwd, cols: 0, env: { COLUMNS: '' } });
+    await cli.waitFor(/Where should the project go\?/);
+    cli.type(KEYS.ctrlC);
+    await cli.exited;
+  });
+
   it('Enter takes every default: my-mcp-server, ts, install', async () => {
     const cwd = await tempDir();
     made.push(cwd);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir } from 'node:fs/promises';
+import { chmod, mkdir, readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT, runCli, runToEnd } from '../helpers/cli.js';
@@ -42,8 +42,13 @@ describe('mcp-sse init (non-interactive)', () => {
     const manifest = JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8'));
     expect(manifest).toMatchObject({ name: 'weather', type: 'module' });
     expect(Object.keys(manifest.scripts)).toEqual(expect.arrayContaining(['dev', 'start', 'check', 'inspect', 'test']));
-    expect(manifest.scripts.dev).toBe('mcp-sse serve tools');
-    expect(manifest.scripts.start).toBe('mcp-sse serve tools --no-watch');
+    // The server's name, as README and .vscode/mcp.json give it.
+    expect(manifest.scripts.dev).toBe('mcp-sse serve tools --name weather');
+    expect(manifest.scripts.start).toBe('mcp-sse serve tools --no-watch --name weather');
+    expect(Object.keys(JSON.parse(await readFile(path.join(project, '.vscode/mcp.json'), 'utf8')).servers)).toEqual(['weather']);
+    // The folder follows the umask (022 here: rwxr-xr-x), as any folder the user makes does.
+    const umask = process.umask();
+    expect((await stat(project)).mode & 0o777).toBe(0o777 & ~umask);
     expect(manifest.dependencies).toEqual({ 'mcp-sse': `^${ownManifest.version}`, zod: ownManifest.dependencies.zod });
     for (const [dep, range] of Object.entries(manifest.devDependencies ?? {})) expect(range).toBe(ownManifest.devDependencies[dep]);
     expect(existsSync(path.join(project, 'tsconfig.json'))).toBe(template === 'ts');

@@ -39,7 +39,7 @@ let server: ServeHandle;
 
 beforeAll(async () => {
   project = await tempDir(FILES);
-  // Served from the project folder, so `.mcp-sse/server.json` lands there.
+  // Served from the project folder, so its `.mcp-sse/servers/<pid>.json` lands there.
   server = await serve('tools', ['--auth-token', TOKEN, '--no-watch'], { cwd: project });
 });
 
@@ -129,8 +129,8 @@ describe.each([
 });
 
 describe('choosing the server and the transport', () => {
-  it('without a URL uses the server `serve` runs from this folder (.mcp-sse/server.json)', async () => {
-    const state = path.join(project, '.mcp-sse/server.json');
+  it('without a URL uses the server `serve` runs from this folder (.mcp-sse/servers/<pid>.json)', async () => {
+    const state = path.join(project, `.mcp-sse/servers/${server.child.pid}.json`);
     expect(existsSync(state)).toBe(true);
     const { code, output } = await cli(['call', 'add', 'a=1', 'b=1', ...AUTH]);
     expect(code, output).toBe(0);
@@ -164,7 +164,8 @@ describe('choosing the server and the transport', () => {
   });
 
   it.each([
-    [['call'], /missing required argument/],
+    [['call'], /^error: missing <tool>: which tool to call/m],
+    [['call', 'http://127.0.0.1:9/mcp'], /missing <tool>/],
     [['call', 'add', 'a'], /expected key=value, got "a"/],
     [['call', 'add', '--args', '{oops'], /--args is not valid JSON/],
     [['call', 'add', '--args', '[1]'], /--args must be a JSON object/],

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,10 +51,28 @@ export default defineTool({ description: 'Say hello', handler: () => 'hello' });
     const entries = stdout.split('\n').filter(Boolean).map((e) => e.replace(/^package\//, ''));
     expect(entries).toEqual(expect.arrayContaining(['package.json', 'README.md', 'bin/mcp-sse.js', 'dist/cli/main.js', 'dist/index.js', 'dist/index.d.ts', 'dist/testing.js']));
     expect(entries.filter((e) => e.startsWith('src/') || e.startsWith('test/'))).toEqual([]);
+    // No sources shipped, so no source maps that would point at them (#21).
+    expect(entries).toContain('LICENSE');
+    expect(entries.filter((e) => e.endsWith('.map'))).toEqual([]);
     // Every template file ships, `_gitignore` included (npm would have dropped a `.gitignore`).
     const installed = await listFiles(path.join(consumer, 'node_modules/mcp-sse/templates'));
     expect(installed).toEqual(await listFiles(path.join(ROOT, 'templates')));
     expect(installed).toContain('ts/_gitignore');
+  });
+
+  it('has a license file, links for the registry page, and built code with no source-map comments', async () => {
+    const installed = path.join(consumer, 'node_modules/mcp-sse');
+    expect(await readFile(path.join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 mcp-sse contributors\n/);
+    const manifest = JSON.parse(await readFile(path.join(installed, 'package.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      license: 'MIT',
+      repository: { type: 'git', url: 'git+https://github.com/mcp-sse/mcp-sse.git' },
+      homepage: 'https://github.com/mcp-sse/mcp-sse#readme',
+      bugs: { url: 'https://github.com/mcp-sse/mcp-sse/issues' },
+    });
+    for (const file of ['dist/index.js', 'dist/cli/main.js', 'dist/files/loader.js']) {
+      expect(await readFile(path.join(installed, file), 'utf8')).not.toMatch(/sourceMappingURL/);
+    }
   });
 
   it('installs without any devDependency', () => {

@@ -11,7 +11,7 @@ import { listFiles } from './files.js';
 const run = promisify(execFile);
 
 /** What `npm pack` builds the package from: everything else in the checkout is irrelevant. */
-const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'bin', 'src', 'templates'];
+const SOURCES = ['package.json', 'package-lock.json', 'tsconfig.json', 'README.md', 'LICENSE', 'bin', 'src', 'templates'];
 const PACK_TIMEOUT_MS = 240_000;
 
 let memo: Promise<string> | undefined;

@@ -11,8 +11,8 @@ export const KEYS = { enter: '\r', down: '\x1b[B', ctrlC: '\x03' };
  * Runs the built CLI on a pseudo-terminal (util-linux `script`), so stdin and stdout are TTYs
  * and prompts appear as a user sees them. The terminal gets a size, or prompts wrap at width 0.
  */
-export function runInTerminal(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): TerminalCli {
-  const command = ['stty cols 120 rows 40;', 'exec', quote(process.execPath), quote(BIN), ...args.map(quote)].join(' ');
+export function runInTerminal(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; cols?: number } = {}): TerminalCli {
+  const command = [`stty cols ${options.cols ?? 120} rows 40;`, 'exec', quote(process.execPath), quote(BIN), ...args.map(quote)].join(' ');
   // -e: exit with the CLI's own exit code; -f: flush each write, so prompts arrive as drawn.
   // As a terminal emulator would; prompts fall back to ASCII symbols on TERM=linux.
   const env = { TERM: 'xterm-256color', ...options.env };

@@ -1,8 +1,8 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Command, Option } from 'commander';
-import { parseInteger } from './serve.js';
-import { allPages, connectClient, describeFailure } from './client-connection.js';
+import { parseInteger } from './serve-options.js';
+import { allPages, closeClient, connectClient, describeFailure } from './client-connection.js';
 import { collectHeader, parseTransport, resolveEndpoint, type Endpoint } from './endpoint.js';
 
 interface CallOptions {
@@ -18,7 +18,7 @@ export function callCommand(): Command {
     .description('call one tool on a running MCP server and print its result; exit 1 if the result is an error')
     .usage('[options] [url] <tool> [key=value...]')
     // `[url]` before `<tool>` cannot be declared to commander, so the words are sorted here.
-    .argument('<words...>', '[url] <tool> [key=value...]: values are JSON when they parse, else strings')
+    .argument('[words...]', '[url] <tool> [key=value...]: values are JSON when they parse, else strings')
     .option('--args <json>', 'arguments as a JSON object, for nested input (key=value pairs override it)')
     .option('--json', 'print the whole CallToolResult as JSON')
     .addOption(new Option('-t, --transport <transport>', 'sse or http (default: from the URL path, else sse)').argParser(parseTransport))
@@ -37,10 +37,10 @@ Examples:
     .action(async function (this: Command, words: string[], opts: CallOptions) {
       const usage = (message: string): never => this.error(`error: ${message}`, { exitCode: 2 });
       const [first, ...rest] = words;
-      const hasUrl = /^https?:\/\//i.test(first!);
+      const hasUrl = first !== undefined && /^https?:\/\//i.test(first);
       const url = hasUrl ? first : undefined;
       const [tool, ...pairs] = hasUrl ? rest : words;
-      if (!tool) usage('missing the tool name: mcp-sse call [url] <tool> [key=value...]');
+      if (!tool) usage('missing <tool>: which tool to call, as in `mcp-sse call [url] <tool> [key=value...]` (`mcp-sse list` shows them)');
       let endpoint!: Endpoint;
       let base: Record<string, unknown> = {};
       try {
@@ -61,7 +61,7 @@ Examples:
       } catch (error) {
         throw error instanceof UnknownTool ? error : new Error(`${tool}: ${describeCallFailure(error)}`);
       } finally {
-        await client.close();
+        await closeClient(client);
       }
     });
 }

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
 import { DefinitionFolder } from '../../files/definition-folder.js';
 import { createLogger } from '../../logger.js';
 import { Registry } from '../../protocol/registry.js';
 import { formatTable } from './table.js';
+import { servedFolderProblem } from './served-folder.js';
 
 export function checkCommand(): Command {
   return new Command('check')
@@ -14,14 +14,16 @@ export function checkCommand(): Command {
     .addHelpText('after', '\nExamples:\n  $ mcp-sse check\n  $ mcp-sse check ./tools --json')
     .action(async (dir: string, opts: { json?: boolean }) => {
       const root = path.resolve(dir);
-      if (!existsSync(root)) {
+      const problem = servedFolderProblem(dir);
+      if (problem) {
         // A mistyped path in CI must fail, not pass with zero files checked.
-        process.stderr.write(`error: ${dir} does not exist; pass the folder of definition files (default ./tools)\n`);
+        process.stderr.write(`error: ${problem}\n`);
         process.exitCode = 1;
         return;
       }
       const registry = new Registry();
-      // Errors go to stderr in the same words `serve` uses; the table goes to stdout.
+      // Errors and warnings (a file that defines nothing) go to stderr in the same words `serve`
+      // uses; the table goes to stdout.
       const logger = createLogger({ level: opts.json ? 'silent' : 'info' });
       const report = await new DefinitionFolder(root, registry, logger).loadAll();
       const rel = (file: string) => path.relative(process.cwd(), file) || file;
@@ -40,12 +42,6 @@ export function checkCommand(): Command {
         process.stdout.write(`${summary}\n`);
       }
       if (report.files.length === 0 && !opts.json) process.stderr.write(`no definition files found under ${rel(root)}\n`);
-      const empty = rows.filter((row) => row.status === 'no definitions');
-      if (empty.length > 0 && !opts.json) {
-        process.stderr.write(
-          `warning: ${empty.map((row) => row.file).join(', ')} export${empty.length === 1 ? 's' : ''} nothing made by defineTool, defineResource or definePrompt (a helper? name it _${path.basename(empty[0]!.file)})\n`,
-        );
-      }
       process.exitCode = errors.length > 0 ? 1 : 0;
     });
 }

@@ -19,6 +19,16 @@ export async function connectClient(endpoint: Endpoint, headers: Record<string, 
   return client;
 }
 
+/**
+ * Ends the command's session. Over Streamable HTTP that is a DELETE (the SDK client never sends
+ * one by itself), so the server frees the session now instead of counting it until it times out.
+ */
+export async function closeClient(client: Client): Promise<void> {
+  const transport = client.transport;
+  if (transport instanceof StreamableHTTPClientTransport) await transport.terminateSession().catch(() => {});
+  await client.close();
+}
+
 /** The part of a transport error a person can act on. */
 export function describeFailure(error: unknown): string {
   const err = error as Error & { code?: unknown; cause?: { code?: string; message?: string } };

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DEFAULTS } from '../../server/options.js';
-import { readServerState } from './server-state.js';
+import path from 'node:path';
+import { chooseServer, findServers } from './server-state.js';
 
 export type TransportName = 'sse' | 'http';
 
@@ -18,10 +19,11 @@ const SUFFIX: Record<TransportName, string> = { sse: '/sse', http: '/mcp' };
  * A URL ending in /sse or /mcp picks the transport (an explicit `--transport` swaps the suffix);
  * a bare server URL gets /sse, or /mcp for `--transport http`. Another path with an explicit
  * `--transport` is taken as the endpoint itself (a server that is not mcp-sse).
- * Without a URL: the server `serve` runs from this folder, else http://127.0.0.1:8000.
+ * Without a URL: the server `serve` runs from this folder or one above it, else
+ * http://127.0.0.1:8000.
  */
 export function resolveEndpoint(input: string | undefined, transport?: TransportName): Endpoint {
-  const raw = input ?? readServerState()?.url ?? DEFAULT_URL;
+  const raw = input ?? runningServerUrl() ?? DEFAULT_URL;
   let url: URL;
   try {
     url = new URL(raw);
@@ -40,6 +42,21 @@ export function resolveEndpoint(input: string | undefined, transport?: Transport
   const chosen = transport ?? 'sse';
   url.pathname = pathname + SUFFIX[chosen];
   return { url: url.href, transport: chosen };
+}
+
+/**
+ * The URL of the server `serve` runs from here or above; when several run from there and the
+ * working directory does not say which (by being inside one's served folder), a usage error
+ * that lists them.
+ */
+function runningServerUrl(cwd = process.cwd()): string | undefined {
+  const found = findServers(cwd);
+  if (!found) return undefined;
+  const chosen = chooseServer(found.servers, cwd);
+  if (chosen) return chosen.url;
+  const rel = (dir: string) => path.relative(cwd, dir) || '.';
+  const choices = found.servers.map((s) => `${s.url} (${s.dir ? `serving ${rel(s.dir)}, ` : ''}pid ${s.pid})`).join(', ');
+  throw new InvalidArgumentError(`${found.servers.length} servers run from ${rel(found.from)}: ${choices}; pass the URL, or run this inside the folder one serves`);
 }
 
 /** `resolveEndpoint` for a command's `[url]` argument: a bad URL is a usage error (exit 2). */

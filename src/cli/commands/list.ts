@@ -1,6 +1,6 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Command, Option } from 'commander';
-import { allPages, connectClient } from './client-connection.js';
+import { allPages, closeClient, connectClient } from './client-connection.js';
 import { collectHeader, endpointOrExit, parseTransport } from './endpoint.js';
 import { formatTable } from './table.js';
 
@@ -32,7 +32,7 @@ export function listCommand(): Command {
         const listing = await fetchListing(client, wanted);
         process.stdout.write(opts.json ? `${JSON.stringify(listing, null, 2)}\n` : `${formatListing(listing)}\n`);
       } finally {
-        await client.close();
+        await closeClient(client);
       }
     });
 }

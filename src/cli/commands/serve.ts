@@ -2,7 +2,9 @@ import cluster from 'node:cluster';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { runPrimary } from '../../scale/workers.js';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command } from 'commander';
+import { addServeOptions } from './serve-options.js';
+import { servedFolderProblem, typesHint } from './served-folder.js';
 import { createLogger, type LogFormat } from '../../logger.js';
 import { createServer } from '../../server/create-server.js';
 import { DEFAULTS, type McpSseServer } from '../../server/options.js';
@@ -16,61 +18,12 @@ import type { ConfigFile } from '../define-config.js';
 import { installCrashGuards } from '../crash-guard.js';
 import { httpOnlyFlag, runStdio } from './serve-stdio.js';
 
-export function parseInteger(name: string, min = 0) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
-}
-
-const list = (value: string) => value.split(',').map((s) => s.trim()).filter(Boolean);
-
 export function serveCommand(): Command {
-  return new Command('serve')
-    .description('serve every definition file under dir as an MCP server (SSE and Streamable HTTP), reloading on change')
-    .argument('[dir]', 'folder of tool, resource and prompt files', './tools')
-    .addOption(new Option('-p, --port <port>', 'port to listen on; 0 picks a free one').env('PORT').default(DEFAULTS.port).argParser(parseInteger('--port')))
-    .option('-H, --host <host>', 'address to bind', DEFAULTS.host)
-    .option('--stdio', 'serve one client on stdin/stdout instead of HTTP (Claude Desktop, Cursor, VS Code, claude mcp add); HTTP-only flags are refused')
-    .option('--no-watch', 'do not reload when files change')
-    .option('--name <name>', 'server name shown to clients (default: the folder name)')
-    .option('--server-version <version>', 'server version shown to clients')
-    .option('--instructions <text>', 'instructions sent to clients at initialize')
-    .addOption(new Option('--auth-token <token>', 'require Authorization: Bearer <token> on every MCP route').env('MCP_SSE_AUTH_TOKEN'))
-    .addOption(new Option('--auth-issuer <url>', 'turn on OAuth: accept JWT access tokens from this issuer').env('MCP_SSE_AUTH_ISSUER'))
-    .option('--auth-audience <list>', 'accepted token audiences, comma-separated (default: the resource URL)', list)
-    .option('--auth-jwks <url>', "JWKS URL (default: from the issuer's metadata)")
-    .option('--auth-scopes <list>', 'scopes_supported in the resource metadata, comma-separated', list)
-    .option('--auth-algs <list>', 'accepted JWT algorithms', list, ['RS256', 'ES256'])
-    .option('--auth-resource <url>', 'the resource identifier tokens are issued for (default: --public-url or the server URL)')
-    .addOption(new Option('--redis <url>', 'scale out: share sessions with every instance using this Redis').env('MCP_SSE_REDIS_URL'))
-    .option('--workers <n>', 'worker processes sharing the port (node:cluster); sessions are routed between them', parseInteger('--workers', 1), 1)
-    .option('--relay-url <url>', 'where other instances reach this one (default: http://<host>:<port>)')
-    .option('--allowed-origins <list>', 'comma-separated Origins allowed besides loopback ones', list, [])
-    .option('--allowed-hosts <list>', 'comma-separated Host names allowed (default: loopback names when bound to loopback)', list, [])
-    .option('--cors', 'answer CORS preflights for allowed origins, exposing Mcp-Session-Id', false)
-    .option('--base-path <path>', 'serve every route under this path prefix (behind a proxy)')
-    .option('--public-url <url>', 'the URL clients use to reach this server, when a proxy sits in front')
-    .option('--trust-proxy', 'use X-Forwarded-Proto/Host/Prefix from the proxy in front in announced URLs', false)
-    .option('--keepalive <ms>', 'interval of keepalive comments on SSE streams; 0 disables', parseInteger('--keepalive'), DEFAULTS.keepaliveMs)
-    .option('--max-sessions <n>', 'sessions held at once before new ones get 503', parseInteger('--max-sessions', 1), DEFAULTS.maxSessions)
-    .option('--session-timeout <ms>', 'close sessions idle this long', parseInteger('--session-timeout', 1), DEFAULTS.sessionTimeoutMs)
-    .option('--max-body <bytes>', 'largest request body accepted', parseInteger('--max-body', 1), DEFAULTS.maxBodyBytes)
-    .option('--max-sessions-per-client <n>', 'sessions one client (identity with auth, else address) may hold; 0: no cap', parseInteger('--max-sessions-per-client'), DEFAULTS.maxSessionsPerClient)
-    .option('--body-timeout <ms>', 'a request body must arrive within this long, or gets 408 and its connection is closed', parseInteger('--body-timeout', 1), DEFAULTS.bodyTimeoutMs)
-    .option('--write-timeout <ms>', 'drop a session whose client has read nothing of its backlog for this long', parseInteger('--write-timeout', 1), DEFAULTS.writeTimeoutMs)
-    .option('--resume-window <ms>', 'how long Streamable HTTP calls whose stream dropped wait for the client to resume it; 0: stop them at once', parseInteger('--resume-window'), DEFAULTS.resumeWindowMs)
-    .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running calls may finish', parseInteger('--shutdown-timeout'), DEFAULTS.shutdownTimeoutMs)
-    .addOption(new Option('--isolation <mode>', 'where tool code runs: workers (threads a tool cannot take down) or none (the server thread)').choices(['workers', 'none']).default(DEFAULTS.isolation))
-    .option('--tool-workers <n>', 'worker threads for tool code (each file loads in one)', parseInteger('--tool-workers', 1), DEFAULTS.toolWorkers)
-    .option('--tool-memory <mb>', 'heap limit of each tool worker, in MB', parseInteger('--tool-memory', 16), DEFAULTS.toolMemoryMb)
-    .option('--load-timeout <ms>', "how long a file's top-level code may run when it loads", parseInteger('--load-timeout', 1), DEFAULTS.loadTimeoutMs)
-    .option('--inspect', 'also start the MCP Inspector web UI, connected to this server, and stop it with the server')
-    .addOption(new Option('--log-level <level>', 'how much to log').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
-    .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
-    .option('--config <file>', 'config file (default: the nearest mcp-sse.config.ts/.js in the folder or above it, up to the project root)')
-    .option('--no-config', 'ignore any config file')
+  return addServeOptions(
+    new Command('serve')
+      .description('serve every definition file under dir as an MCP server (SSE and Streamable HTTP), reloading on change')
+      .argument('[dir]', 'folder of tool, resource and prompt files', './tools'),
+  )
     .addHelpText(
       'after',
       `
@@ -115,7 +68,13 @@ Examples:
       const widened = loaded?.config.authenticate && (given.authToken || given.oauth?.issuer);
       if (widened) delete options.authenticate;
       // An explicit `serve <dir>` wins over the file's `dir`.
-      const dir = command.args.length > 0 || !loaded?.config.dir ? dirArg : loaded.config.dir;
+      const fromConfig = command.args.length === 0 && Boolean(loaded?.config.dir);
+      const dir = fromConfig ? loaded!.config.dir! : dirArg;
+      const problem = servedFolderProblem(fromConfig ? path.relative(process.cwd(), dir) || '.' : dir, { from: fromConfig ? loaded!.file : undefined });
+      if (problem) {
+        createLogger({ format: opts.logFormat as LogFormat }).error(problem);
+        process.exit(2);
+      }
       const workers = options.workers ?? 1;
       const logLevel = options.logLevel ?? 'info';
       const logFormat = options.logFormat ?? 'pretty';
@@ -162,7 +121,7 @@ Examples:
       process.on('SIGINT', () => stop('SIGINT'));
       process.on('SIGTERM', () => stop('SIGTERM'));
       const firstWorker = !cluster.isWorker || process.env.MCP_SSE_WORKER_ID === '1';
-      if (firstWorker) removeState = writeServerState(server);
+      if (firstWorker) removeState = writeServerState(server, path.resolve(dir));
       process.send?.({ mcpSse: 'ready' });
       printBanner(logger, server, {
         dir: path.relative(process.cwd(), path.resolve(dir)) || '.',
@@ -171,6 +130,8 @@ Examples:
         inspect: Boolean(opts.inspect),
         config: loaded?.file,
       });
+      const hint = firstWorker ? typesHint(dir) : undefined;
+      if (hint) logger.info(hint);
       if (opts.inspect && firstWorker) inspector = await inspectServedServer(server, { authToken: options.authToken }, logger);
     });
 }

@@ -13,9 +13,19 @@ function answered<T>(value: T): Exclude<T, symbol> {
   return value as Exclude<T, symbol>;
 }
 
+/**
+ * A terminal that reports 0 columns (a pseudo-terminal never given a size, some CI consoles)
+ * would make clack wrap every line at width 0: one character per line.
+ */
+function ensureWidth(): void {
+  const out = process.stdout as { columns?: number };
+  if (!(typeof out.columns === 'number' && out.columns > 0)) out.columns = Number(process.env.COLUMNS) || 80;
+}
+
 /** Prompts on the terminal; every question rejects with `Cancelled` on Ctrl-C. */
 export const ask = {
   async text(message: string, options: { initialValue?: string; placeholder?: string; validate?: (value: string) => string | undefined }) {
+    ensureWidth();
     return answered(
       await prompts.text({
         message,
@@ -27,10 +37,12 @@ export const ask = {
     ).trim();
   },
   async select<T extends string>(message: string, options: Array<{ value: T; label: string; hint?: string }>, initialValue?: T) {
+    ensureWidth();
     // clack's option type is conditional on T; the cast keeps this wrapper's signature simple.
     return answered(await prompts.select<T>({ message, options: options as never, initialValue }));
   },
   async confirm(message: string, initialValue = true) {
+    ensureWidth();
     return answered(await prompts.confirm({ message, initialValue }));
   },
 };

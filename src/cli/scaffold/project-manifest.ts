@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 interface Manifest {
   name?: string;
+  scripts?: Record<string, string>;
   version?: string;
   dependencies?: Record<string, string>;
   devDependencies?: Record<string, string>;
@@ -17,6 +18,8 @@ const ours: Manifest = JSON.parse(readFileSync(new URL('../../../package.json', 
 export function renderManifest(templateText: string, name: string): string {
   const manifest: Manifest = JSON.parse(templateText);
   manifest.name = name;
+  // Scripts name the server as the README and .vscode/mcp.json do (`--name {{name}}`).
+  for (const [key, script] of Object.entries(manifest.scripts ?? {})) manifest.scripts![key] = script.replaceAll('{{name}}', name);
   for (const field of ['dependencies', 'devDependencies'] as const) {
     const deps = manifest[field];
     if (!deps) continue;

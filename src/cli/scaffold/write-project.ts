@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { renderManifest } from './project-manifest.js';
 
@@ -20,7 +21,10 @@ export async function writeProject(templateDir: string, targetDir: string, name:
   // A fresh folder is staged beside the target and renamed once; an existing one is staged inside.
   const madeParent = targetExists ? undefined : await mkdir(path.dirname(targetDir), { recursive: true });
   const stagingParent = targetExists ? targetDir : path.dirname(targetDir);
-  const staging = await mkdtemp(path.join(stagingParent, `.${path.basename(targetDir)}.mcp-sse-init-`));
+  // mkdir, not mkdtemp: mkdtemp makes the folder 0700, and the renamed project would keep that
+  // instead of following the umask as any folder the user makes does.
+  const staging = path.join(stagingParent, `.${path.basename(targetDir)}.mcp-sse-init-${randomBytes(6).toString('hex')}`);
+  await mkdir(staging);
 
   const removeLeftovers = () => {
     rmSync(staging, { recursive: true, force: true });

@@ -1,0 +1,16 @@
+import { ToolWorkers } from '../isolation/tool-workers.js';
+import type { Logger } from '../logger.js';
+import { notifyResourceUpdated } from '../protocol/resource-updates.js';
+import { DEFAULTS, type ServerOptions } from './options.js';
+
+/** Tool workers for a served folder unless `isolation: 'none'`; definitions passed in code stay here. */
+export function toolWorkersFor(options: Pick<ServerOptions, 'dir' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs'>, logger: Logger): ToolWorkers | undefined {
+  if (!options.dir || (options.isolation ?? DEFAULTS.isolation) !== 'workers') return undefined;
+  return new ToolWorkers({
+    size: options.toolWorkers ?? DEFAULTS.toolWorkers,
+    memoryMb: options.toolMemoryMb ?? DEFAULTS.toolMemoryMb,
+    loadTimeoutMs: options.loadTimeoutMs ?? DEFAULTS.loadTimeoutMs,
+    logger,
+    onResourceUpdated: notifyResourceUpdated,
+  });
+}
