@@ -114,8 +114,8 @@ async function load(message: Extract<ToWorker, { t: 'load' }>): Promise<void> {
     exports = currentCall.run(relative, () => evaluateModule(code, file));
   } catch (error) {
     // esbuild (for the code frame) is loaded only when a file fails: workers start faster without it.
-    const { frameForRuntimeError } = await import('../files/compile.js');
-    const framed = await frameForRuntimeError(error, file, code, root);
+    const { loadFailure } = await import('../files/load-failure.js');
+    const framed = await loadFailure(error, file, code, root);
     return send({ t: 'loaded', id, ok: false, error: { message: framed.message, location: framed.location, frame: framed.frame } });
   }
   const outcome = defineFromExports(exports, file, relative);

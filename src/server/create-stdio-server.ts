@@ -16,7 +16,7 @@ import { packageVersion } from '../version.js';
 import { DEFAULTS, type ServerOptions } from './options.js';
 
 /** What a stdio server takes: everything of `ServerOptions` that means something without HTTP. */
-export type StdioServerOptions = Pick<ServerOptions, 'dir' | 'definitions' | 'watch' | 'name' | 'version' | 'instructions' | 'logLevel' | 'logFormat' | 'logger' | 'shutdownTimeoutMs'> & {
+export type StdioServerOptions = Pick<ServerOptions, 'dir' | 'definitions' | 'watch' | 'name' | 'version' | 'instructions' | 'logLevel' | 'logFormat' | 'logger' | 'shutdownTimeoutMs' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs'> & {
   /** Where requests come from (default: process.stdin). */
   input?: Readable;
   /** Where JSON-RPC goes (default: fd 1, whose other writers are sent to stderr while the server runs). */

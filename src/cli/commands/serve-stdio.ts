@@ -8,7 +8,7 @@ import { printStdioBanner } from './banner.js';
 const HTTP_ONLY = [
   'port', 'host', 'authToken', 'authIssuer', 'authAudience', 'authJwks', 'authScopes', 'authAlgs', 'authResource',
   'redis', 'workers', 'relayUrl', 'allowedOrigins', 'allowedHosts', 'cors', 'basePath', 'publicUrl', 'trustProxy',
-  'keepalive', 'maxSessions', 'sessionTimeout', 'maxBody', 'writeTimeout', 'resumeWindow', 'inspect',
+  'keepalive', 'maxSessions', 'sessionTimeout', 'maxBody', 'writeTimeout', 'resumeWindow', 'inspect', 'bodyTimeout', 'maxSessionsPerClient',
 ];
 /** How often to check that the client that started us still exists. */
 const PARENT_POLL_MS = 1000;
@@ -38,6 +38,10 @@ export async function runStdio(options: ConfigFile & { dir: string; shownDir: st
       version: options.version,
       instructions: options.instructions,
       shutdownTimeoutMs: options.shutdownTimeoutMs,
+      isolation: options.isolation,
+      toolWorkers: options.toolWorkers,
+      toolMemoryMb: options.toolMemoryMb,
+      loadTimeoutMs: options.loadTimeoutMs,
       logger,
     });
   } catch (error) {
