@@ -7,6 +7,8 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 
 export interface Logger {
   level: LogLevel;
+  /** Lines are for people (`pretty`) or one JSON object each (`json`). */
+  readonly format?: LogFormat;
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -24,6 +26,7 @@ export function createLogger(options: { level?: LogLevel; format?: LogFormat; st
   const paint = (style: Style, text: string) => (color ? styleText(style, text) : text);
   const logger: Logger = {
     level: options.level ?? 'info',
+    format,
     debug: (m, f) => write('debug', m, f),
     info: (m, f) => write('info', m, f),
     warn: (m, f) => write('warn', m, f),

@@ -52,6 +52,11 @@ export interface ServerOptions {
   redis?: string;
   /** Where other instances reach this one (default: the bound address and port). */
   relayUrl?: string;
+  /**
+   * Serve `GET /metrics` on this port (unauthenticated, on the same host) instead of on the main
+   * port behind its authentication; with `--workers` the primary serves its workers' sum here.
+   */
+  metricsPort?: number;
 }
 
 export interface McpSseServer {

@@ -44,6 +44,7 @@ export function serveCommand(): Command {
     .option('--auth-resource <url>', 'the resource identifier tokens are issued for (default: --public-url or the server URL)')
     .addOption(new Option('--redis <url>', 'scale out: share sessions with every instance using this Redis').env('MCP_SSE_REDIS_URL'))
     .option('--workers <n>', 'worker processes sharing the port (node:cluster); sessions are routed between them', parseInteger('--workers', 1), 1)
+    .option('--metrics-port <port>', 'serve GET /metrics on this port, unauthenticated, instead of on the main port behind its auth; with --workers the primary sums its workers here', parseInteger('--metrics-port'))
     .option('--relay-url <url>', 'where other instances reach this one (default: http://<host>:<port>)')
     .option('--allowed-origins <list>', 'comma-separated Origins allowed besides loopback ones', list, [])
     .option('--allowed-hosts <list>', 'comma-separated Host names allowed (default: loopback names when bound to loopback)', list, [])
@@ -103,7 +104,7 @@ Examples:
       const logLevel = options.logLevel ?? 'info';
       const logFormat = options.logFormat ?? 'pretty';
       if (workers > 1 && cluster.isPrimary) {
-        await runPrimary(workers, createLogger({ level: logLevel, format: logFormat }), { port: options.port ?? DEFAULTS.port, host: options.host ?? DEFAULTS.host });
+        await runPrimary(workers, createLogger({ level: logLevel, format: logFormat }), { port: options.port ?? DEFAULTS.port, host: options.host ?? DEFAULTS.host, metricsPort: options.metricsPort });
         return;
       }
       // Every worker serves and logs errors; only the first prints the banner and reload lines.
@@ -179,6 +180,7 @@ function flagOptions(opts: Record<string, any>, keep: (flag: string) => boolean)
     authToken: pick('authToken'),
     redis: pick('redis'),
     relayUrl: pick('relayUrl'),
+    metricsPort: pick('metricsPort'),
     workers: pick('workers'),
     oauth: Object.keys(oauth).length ? (oauth as ConfigFile['oauth']) : undefined,
     allowedOrigins: pick('allowedOrigins'),
