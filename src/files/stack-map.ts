@@ -15,9 +15,10 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
  * source map compile.ts emits) back to the tool's own lines. Pure, so a tool worker can map a
  * stack where the code runs and the main thread can map a stack it got from elsewhere alike.
  * Without `code` the stack is taken as mapped already (Node with source maps enabled, or a tool
- * worker's reconstructed error): only its first frame in `file` is located.
+ * worker's reconstructed error): only its first frame in `file` is located. `root` is the folder
+ * the file was compiled from (compileFile's), which the source map's paths are relative to.
  */
-export function mapStack(stack: string, file: string, code: string | undefined, root = path.dirname(file)): MappedStack {
+export function mapStack(stack: string, file: string, code: string | undefined, root: string = path.dirname(file)): MappedStack {
   let top: MappedStack['top'];
   const frame = new RegExp(`${escape(file)}:(\\d+):(\\d+)`, 'g');
   const mapped = stack.replace(frame, (whole, line: string, column: string) => {

@@ -56,7 +56,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       ? new ClusterDirectory(() => relayUrl)
       : undefined;
   await directory?.start();
-  const observability = await Observability.start(logger, packageVersion);
+  const observability = await Observability.start(logger, packageVersion, options.requestLogger);
   const { registry, hub, onError, onResourceUpdate, stop } = createCore({
     instrument: observability.instrument,
     locateToolError: observability.locator(() => registry),

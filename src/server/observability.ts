@@ -25,7 +25,7 @@ export class Observability {
     this.observers = [requestLog(logger)];
   }
 
-  static async start(logger: Logger, version: string, env: NodeJS.ProcessEnv = process.env): Promise<Observability> {
+  static async start(logger: Logger, version: string, requestLogger = logger, env: NodeJS.ProcessEnv = process.env): Promise<Observability> {
     let tracing: Tracing | null = null;
     try {
       tracing = await startTracing(env, version);
@@ -33,7 +33,7 @@ export class Observability {
       // Bad OTEL_* settings must not keep the server from serving: say so once, serve untraced.
       logger.warn(`tracing is off: ${(error as Error).message}`);
     }
-    return new Observability(logger, tracing);
+    return new Observability(requestLogger, tracing);
   }
 
   instrument = (methods: MethodTable, registry: Registry): MethodTable => {
@@ -54,8 +54,8 @@ export class Observability {
       const stack = (error as Error)?.stack;
       if (!file || typeof stack !== 'string') return undefined;
       // Node maps stacks itself once source maps are on (`--log-level debug` turns them on).
-      const code = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ? undefined : servedCodeOf(file);
-      const mapped = mapStack(stack, file, code);
+      const served = (process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled ? undefined : servedCodeOf(file);
+      const mapped = mapStack(stack, file, served?.code, served?.root);
       if (!mapped.top) return undefined;
       const where = `${path.relative(process.cwd(), mapped.top.file) || mapped.top.file}:${mapped.top.line}:${mapped.top.column}`;
       return { where, stack: mapped.stack };

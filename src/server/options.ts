@@ -19,6 +19,8 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   logFormat?: LogFormat;
   logger?: Logger;
+  /** Where the one line per request goes (default: `logger`); `--workers` keeps it on in every worker. */
+  requestLogger?: Logger;
   authToken?: string;
   allowedOrigins?: string[];
   allowedHosts?: string[];

@@ -63,9 +63,13 @@ async function serveQuiet(args: string[]): Promise<RunningCli & { url: string }>
   }
 }
 
+const WORKER = `import { defineTool } from 'mcp-sse';
+export default defineTool({ description: 'which worker runs the call', handler: () => process.env.MCP_SSE_WORKER_ID ?? '0' });
+`;
+
 let dir: string;
 beforeAll(async () => {
-  dir = await tempDir({ 'tools/weather.ts': WEATHER, 'tools/echo.ts': ECHO, 'tools/traced.ts': TRACED });
+  dir = await tempDir({ 'tools/weather.ts': WEATHER, 'tools/echo.ts': ECHO, 'tools/traced.ts': TRACED, 'tools/worker.ts': WORKER });
   // Tool files resolve packages from their own folder, as a user's project would.
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 });
@@ -183,6 +187,35 @@ describe.skipIf(!hasPrometheus)('metrics', () => {
       await server.stop();
     }
   });
+});
+
+describe('metrics with --workers', () => {
+  it("the primary serves the sum of its workers' metrics on --metrics-port", async () => {
+    const metricsPort = await freePort();
+    const server = await serve('tools', ['--workers', '2', '--metrics-port', String(metricsPort)], { cwd: dir });
+    try {
+      // Connections go to workers in turn; many clients at once open many connections.
+      const seen = new Set<string>();
+      let calls = 0;
+      for (let round = 0; seen.size < 2 && round < 10; round++) {
+        const clients = await Promise.all(Array.from({ length: 6 }, () => connect(server.url, 'http')));
+        const results = await Promise.all(clients.map((c) => c.client.callTool({ name: 'worker', arguments: {} })));
+        for (const result of results) seen.add((result.content as Array<{ text: string }>)[0]!.text);
+        calls += results.length;
+        await Promise.all(clients.map((c) => c.close()));
+      }
+      expect([...seen].sort()).toEqual(['1', '2']);
+      const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(response.status).toBe(200);
+      const text = await response.text();
+      const sample = text.split('\n').find((l) => l.startsWith('mcp_calls_total{') && l.includes('name="worker"') && l.includes('outcome="ok"'));
+      expect(Number(sample?.split(' ').at(-1))).toBe(calls);
+      // The main port no longer serves it: the metrics port replaces the route.
+      expect((await fetch(`${server.url}/metrics`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });
 
 describe.each(['http/json', 'http/protobuf'])('traces over OTLP %s', (protocol) => {

@@ -117,7 +117,9 @@ Examples:
       let server: McpSseServer;
       try {
         const { workers: _workers, dir: _dir, ...serverOptions } = options;
-        server = await createServer({ ...serverOptions, dir, logger });
+        // Quiet workers still log their own requests: each request is served by one worker only.
+        const requestLogger = quietWorker ? createLogger({ level: logLevel, format: logFormat }) : undefined;
+        server = await createServer({ ...serverOptions, dir, logger, requestLogger });
       } catch (error) {
         logger.error((error as Error).message);
         process.exit(1);
