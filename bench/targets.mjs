@@ -60,9 +60,9 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
  * Spawns a target on a free port and resolves once /readyz answers 200, with the time that took.
  * `options.dir` is mcp-sse's tools folder; `options.tools` how many tools the SDK baseline registers.
  */
-export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, args = [], nodeArgs = [] } = {}) {
+export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, args = [], nodeArgs = [], env: extraEnv = {} } = {}) {
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), KEEPALIVE_MS: String(keepaliveMs), BENCH_TOOLS: String(tools) };
+  const env = { ...process.env, ...extraEnv, PORT: String(port), KEEPALIVE_MS: String(keepaliveMs), BENCH_TOOLS: String(tools) };
   const command =
     name === 'mcp-sse'
       ? [BIN, 'serve', dir, '--port', String(port), '--keepalive', String(keepaliveMs), '--log-level', 'warn', ...args]

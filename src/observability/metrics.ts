@@ -93,6 +93,8 @@ export function createMetrics(options: { registry: Registry; hub: SessionHub }):
     registers,
   });
 
+  const children = new Map<string, { calls: ReturnType<typeof calls.labels>; duration: ReturnType<typeof duration.labels> }>();
+
   // With --workers every worker answers the primary's aggregation requests (see scale/workers.ts).
   if (cluster.isWorker) {
     client.AggregatorRegistry.setRegistries([register]);
@@ -103,19 +105,30 @@ export function createMetrics(options: { registry: Registry; hub: SessionHub }):
     register,
     observer: {
       end(call: CallStart, end: CallEnd) {
-        calls.inc({ method: call.method, kind: call.kind, name: call.name ?? '', outcome: end.outcome });
+        // prom-client hashes a label object on every call; the children of the few label sets a
+        // server sees are kept instead (bounded: names come from the registry, not from clients).
         const errorType = end.outcome === 'isError' ? 'tool_error' : end.outcome === 'error' ? String(end.code) : end.outcome === 'cancelled' ? 'cancelled' : '';
-        duration.observe(
-          {
-            mcp_method_name: call.method,
-            gen_ai_tool_name: call.kind === 'tool' ? (call.name ?? '') : '',
-            gen_ai_prompt_name: call.kind === 'prompt' ? (call.name ?? '') : '',
-            error_type: errorType,
-            network_transport: call.session.kind === 'memory' ? 'inproc' : 'tcp',
-            mcp_era: eraOf(call.session),
-          },
-          end.ms / 1000,
-        );
+        const known = call.name !== undefined && (call.kind === 'tool' ? registry.tools.has(call.name) : call.kind === 'prompt' ? registry.prompts.has(call.name) : true);
+        const name = known ? (call.name ?? '') : '_unknown';
+        const era = eraOf(call.session);
+        const key = `${call.method}\0${call.kind}\0${name}\0${end.outcome}\0${errorType}\0${call.session.kind}\0${era}`;
+        let series = children.get(key);
+        if (!series) {
+          series = {
+            calls: calls.labels({ method: call.method, kind: call.kind, name, outcome: end.outcome }),
+            duration: duration.labels({
+              mcp_method_name: call.method,
+              gen_ai_tool_name: call.kind === 'tool' ? name : '',
+              gen_ai_prompt_name: call.kind === 'prompt' ? name : '',
+              error_type: errorType,
+              network_transport: call.session.kind === 'memory' ? 'inproc' : 'tcp',
+              mcp_era: era,
+            }),
+          };
+          children.set(key, series);
+        }
+        series.calls.inc();
+        series.duration.observe(end.ms / 1000);
       },
     },
     onResponse(req, res) {

@@ -38,26 +38,32 @@ export function requestLog(logger: Logger): CallObserver {
       const era = eraOf(call.session);
       const outcome = end.outcome === 'error' ? `error ${end.code}` : end.outcome;
       const ms = Math.round(end.ms * 10) / 10;
-      const who = caller.session ? `session ${caller.session}` : caller.client ? `client ${caller.client}` : '';
-      const parts = [call.method, call.name ?? call.uri, outcome, `${ms} ms`, `${transport}/${era}`, who, caller.subject && `as ${caller.subject}`];
-      const fields: Record<string, unknown> = {
-        method: call.method,
-        ...(call.name && { name: call.name }),
-        ...(call.uri && { uri: call.uri }),
-        outcome: end.outcome,
-        ...(end.code !== undefined && { code: end.code }),
-        durationMs: ms,
-        transport,
-        era,
-        ...caller,
-      };
+      const who = caller.session ? ` session ${caller.session}` : caller.client ? ` client ${caller.client}` : '';
+      const target = call.name ?? call.uri;
+      const line = `${call.method}${target ? ` ${target}` : ''} ${outcome} ${ms} ms ${transport}/${era}${who}${caller.subject ? ` as ${caller.subject}` : ''}`;
+      const json = logger.format === 'json';
+      // The pretty format prints the line alone: its fields are built only for json and debug.
+      const fields: Record<string, unknown> | undefined =
+        json || logger.level === 'debug'
+          ? {
+              method: call.method,
+              ...(call.name && { name: call.name }),
+              ...(call.uri && { uri: call.uri }),
+              outcome: end.outcome,
+              ...(end.code !== undefined && { code: end.code }),
+              durationMs: ms,
+              transport,
+              era,
+              ...caller,
+            }
+          : undefined;
       if (logger.level === 'debug') {
         const args = truncated(call.method === 'tools/call' || call.method === 'prompts/get' ? call.params.arguments : call.params);
         const result = truncated(end.result) ?? end.message;
-        logger.debug([...parts, args && `args ${args}`, result && `→ ${result}`].filter(Boolean).join(' '), { ...fields, arguments: args, result });
+        logger.debug(`${line}${args ? ` args ${args}` : ''}${result ? ` → ${result}` : ''}`, { ...fields, arguments: args, result });
         return;
       }
-      logger.info(parts.filter(Boolean).join(' '), fields);
+      logger.info(line, fields);
     },
   };
 }
