@@ -32,7 +32,7 @@ const VARIANTS = {
 const PAIRS = [
   ['log off', 'log on'],
   ['tracing off', 'tracing on'],
-];
+].filter(([off]) => !process.env.ONLY || off.startsWith(process.env.ONLY));
 
 const dir = await toolsDir(1);
 

@@ -33,18 +33,19 @@ export function requestLog(logger: Logger): CallObserver {
   return {
     end(call: CallStart, end: CallEnd) {
       if (logger.level !== 'info' && logger.level !== 'debug') return;
-      const caller = callerOf(call);
-      const transport = call.session.kind;
-      const era = eraOf(call.session);
+      const { session } = call;
+      const transport = session.kind;
+      const era = eraOf(session);
       const outcome = end.outcome === 'error' ? `error ${end.code}` : end.outcome;
       const ms = Math.round(end.ms * 10) / 10;
-      const who = caller.session ? ` session ${caller.session}` : caller.client ? ` client ${caller.client}` : '';
+      const who = session.id ? ` session ${session.id.slice(0, 8)}` : session.clientInfo?.name ? ` client ${session.clientInfo.name}` : '';
+      const subject = session.auth ? ` as ${identityOf(session.auth)}` : '';
       const target = call.name ?? call.uri;
-      const line = `${call.method}${target ? ` ${target}` : ''} ${outcome} ${ms} ms ${transport}/${era}${who}${caller.subject ? ` as ${caller.subject}` : ''}`;
-      const json = logger.format === 'json';
+      const line = `${call.method}${target ? ` ${target}` : ''} ${outcome} ${ms} ms ${transport}/${era}${who}${subject}`;
       // The pretty format prints the line alone: its fields are built only for json and debug.
+      const caller = logger.format === 'json' || logger.level === 'debug' ? callerOf(call) : undefined;
       const fields: Record<string, unknown> | undefined =
-        json || logger.level === 'debug'
+        caller
           ? {
               method: call.method,
               ...(call.name && { name: call.name }),
