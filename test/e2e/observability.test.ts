@@ -193,7 +193,13 @@ describe.skipIf(!hasPrometheus && !process.env.CI)('metrics', () => {
 describe('metrics with --workers', () => {
   it("the primary serves the sum of its workers' metrics on --metrics-port", async () => {
     const metricsPort = await freePort();
-    const server = await serve('tools', ['--workers', '2', '--metrics-port', String(metricsPort)], { cwd: dir });
+    const cli = runCli(['serve', 'tools', '--port', '0', '--workers', '2', '--metrics-port', String(metricsPort)], { cwd: dir });
+    // Forking and loading two workers on a busy 2-core machine can take longer than serve()'s 15 s.
+    const [, mcpUrl] = (await cli.waitFor(/Streamable HTTP\s+(\S+)/, { timeoutMs: 60_000 }).catch(async (error) => {
+      await cli.stop('SIGKILL');
+      throw error;
+    })) as RegExpMatchArray;
+    const server = { ...cli, url: mcpUrl!.replace(/\/mcp$/, '') };
     try {
       // Connections go to workers in turn; many clients at once open many connections.
       const seen = new Set<string>();
@@ -216,7 +222,7 @@ describe('metrics with --workers', () => {
     } finally {
       await server.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe.each(['http/json', 'http/protobuf'])('traces over OTLP %s', (protocol) => {
