@@ -1,6 +1,6 @@
 // The layering of src/ (docs/architecture.md says it in words). `npm test` runs this first; a
 // broken rule fails the run with the rule's name and the offending import.
-//   cli → server → scale → transports (http, modern, stdio) → protocol → definitions
+//   cli → server → scale → transports (http, modern, stdio), observability → protocol → definitions
 //   files → protocol, definitions   (files feed definitions into the registry)
 //   isolation → files, protocol, definitions   (runs tool code in worker threads for files)
 //   auth plugs into http (implements http/authentication.ts); scale implements
@@ -15,14 +15,14 @@ module.exports = {
       severity: 'error',
       comment: 'definitions/ (define*, schemas, content, results) know nothing of who serves them',
       from: { path: layer('definitions') },
-      to: { path: layer('protocol', 'files', 'isolation', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+      to: { path: layer('protocol', 'files', 'isolation', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli', 'observability') },
     },
     {
       name: 'protocol-below-transports',
       severity: 'error',
       comment: 'protocol/ (registry, sessions, method table) is read by transports, never the other way; plug-ins implement its interfaces',
       from: { path: layer('protocol') },
-      to: { path: layer('files', 'isolation', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+      to: { path: layer('files', 'isolation', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli', 'observability') },
     },
     {
       name: 'files-feed-the-registry',
@@ -37,6 +37,13 @@ module.exports = {
       comment: 'isolation/ runs what files/ loads in worker threads; it knows no transport, plug-in, server or CLI',
       from: { path: layer('isolation') },
       to: { path: layer('http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
+    },
+    {
+      name: 'observability-beside-transports',
+      severity: 'error',
+      comment: 'observability/ (request log, metrics, traces) watches the method table; it never loads files, serves a transport or assembles the server',
+      from: { path: layer('observability') },
+      to: { path: layer('files', 'http', 'modern', 'stdio', 'auth', 'scale', 'server', 'cli') },
     },
     {
       name: 'transports-below-server',
@@ -56,7 +63,7 @@ module.exports = {
       name: 'server-below-cli',
       severity: 'error',
       comment: 'the CLI is thin over the library: the library never imports it',
-      from: { path: layer('server', 'http', 'modern', 'stdio', 'protocol', 'files', 'isolation', 'definitions', 'auth', 'scale') },
+      from: { path: layer('server', 'http', 'modern', 'stdio', 'protocol', 'files', 'isolation', 'definitions', 'auth', 'scale', 'observability') },
       to: { path: layer('cli') },
     },
     {

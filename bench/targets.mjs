@@ -79,9 +79,9 @@ export function treeCpuMsOf(pid) {
  * Spawns a target on a free port and resolves once /readyz answers 200, with the time that took.
  * `options.dir` is mcp-sse's tools folder; `options.tools` how many tools the SDK baseline registers.
  */
-export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, args = [], nodeArgs = [], bin = BIN } = {}) {
+export async function startTarget(name, { dir, tools = 1, keepaliveMs = 15_000, args = [], nodeArgs = [], bin = BIN, env: extraEnv = {} } = {}) {
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), KEEPALIVE_MS: String(keepaliveMs), BENCH_TOOLS: String(tools) };
+  const env = { ...process.env, ...extraEnv, PORT: String(port), KEEPALIVE_MS: String(keepaliveMs), BENCH_TOOLS: String(tools) };
   const command =
     name.startsWith('mcp-sse')
       ? [bin, 'serve', dir, '--port', String(port), '--keepalive', String(keepaliveMs), '--log-level', 'warn', ...args]

@@ -80,7 +80,7 @@ function codeFrame(formatted: string): string {
  * Where in the source a position of the compiled bundle came from, through the bundle's inline
  * source map (stacks are not source-mapped unless Node runs with --enable-source-maps).
  */
-function originalPosition(code: string, line: number, column: number, root: string) {
+export function originalPosition(code: string, line: number, column: number, root: string) {
   const map = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(code);
   if (!map) return undefined;
   const entry = new SourceMap(JSON.parse(Buffer.from(map[1]!, 'base64').toString('utf8'))).findEntry(line - 1, column - 1);

@@ -37,6 +37,17 @@ export const inProcessRunner: DefinitionRunner = {
 };
 
 
+/**
+ * The compiled bundle of each file that loaded, latest first-good version: what maps a handler's
+ * stack back to the file's own lines (files/stack-map.ts). One string per served file.
+ */
+const servedCode = new Map<string, { code: string; root: string }>();
+
+/** A served file's bundle and the root it was compiled from (its source map's paths are relative to it). */
+export function servedCodeOf(file: string): { code: string; root: string } | undefined {
+  return servedCode.get(file);
+}
+
 /** Compiles, evaluates and checks one served file. Never throws: failures come back as data. */
 export async function loadFile(file: string, root: string, options: LoadOptions = {}): Promise<FileLoad> {
   let source: string;
@@ -63,5 +74,6 @@ export async function loadFile(file: string, root: string, options: LoadOptions 
   const runner = options.runner ?? inProcessRunner;
   const outcome = await runner.define({ file, root, relative: path.relative(root, file), code: compiled.code, codeHash });
   if (!outcome.ok) return { file, ok: false, error: outcome.error, inputs: compiled.inputs };
+  servedCode.set(file, { code: compiled.code, root });
   return { file, ok: true, definitions: outcome.definitions, inputs: compiled.inputs, codeHash };
 }

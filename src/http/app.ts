@@ -42,6 +42,8 @@ export interface HttpAppOptions extends GuardOptions {
   directory?: SessionDirectory;
   /** The 2026-07-28 protocol era on /mcp. */
   modern?: ModernEndpoint;
+  /** `GET /metrics` (Prometheus text), behind the same guard and authentication as the MCP routes. */
+  metrics?: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 }
 
 const MCP_HEADERS = ['Content-Type', 'Authorization', 'Mcp-Session-Id', 'Mcp-Protocol-Version', 'Last-Event-ID', 'Mcp-Method', 'Mcp-Name'];
@@ -138,6 +140,9 @@ export function createHttpApp(options: HttpAppOptions): RequestListener {
   };
   router.get('/healthz', open(health.health));
   router.get('/readyz', open(health.ready));
+
+  const { metrics } = options;
+  if (metrics) router.get('/metrics', guarded, (req, res, next) => void metrics(req, res).catch(next));
 
   router.get('/sse', guarded, sse.openStream);
   router.post('/messages', guarded, sse.postMessage);

@@ -44,6 +44,8 @@ function rebuild(thrown: Thrown): Error {
   const error = thrown.toolError ? new ToolError(thrown.message) : new Error(thrown.message);
   if (thrown.name && !thrown.toolError) error.name = thrown.name;
   if (thrown.stack) error.stack = thrown.stack;
+  // The worker runs with source maps on: its stacks already point at the tool's own lines.
+  Object.defineProperty(error, Symbol.for('mcp-sse.stack-mapped'), { value: true });
   return error;
 }
 

@@ -3,6 +3,7 @@ import { createMethods, type ServerInfo } from './mcp-methods.js';
 import { Registry } from './registry.js';
 import { onResourceUpdated } from './resource-updates.js';
 import type { SessionDirectory } from './session-directory.js';
+import type { MethodTable } from './session.js';
 import { SessionHub } from './session-hub.js';
 
 export interface Core {
@@ -25,6 +26,10 @@ export function createCore(options: {
   maxSessionsPerClient?: number;
   sessionTimeoutMs: number;
   directory?: SessionDirectory;
+  /** Wraps the method table once for every transport (the request log, metrics, traces). */
+  instrument?: (methods: MethodTable, registry: Registry) => MethodTable;
+  /** Where in the user's files a tool's error was thrown, and its stack mapped there. */
+  locateToolError?: (tool: string, error: unknown) => { where?: string; stack?: string } | undefined;
 }): Core {
   const { logger } = options;
   const registry = new Registry();
@@ -40,19 +45,28 @@ export function createCore(options: {
     hub.notifyResourceUpdated(uri);
     for (const listener of updateListeners) listener(uri);
   };
-  const hub: SessionHub = new SessionHub({
-    methods: createMethods({
-      registry,
-      info: options.info,
-      notifyResourceUpdated: (uri) => {
-        deliver(uri);
-        options.directory?.broadcastResourceUpdate(uri);
-      },
-      onToolError: (tool, error) => {
-        logger.warn(`${tool} failed: ${(error as Error)?.message ?? error}`);
+  const methods = createMethods({
+    registry,
+    info: options.info,
+    notifyResourceUpdated: (uri) => {
+      deliver(uri);
+      options.directory?.broadcastResourceUpdate(uri);
+    },
+    onToolError: (tool, error) => {
+      const located = options.locateToolError?.(tool, error);
+      const message = (error as Error)?.message ?? String(error);
+      if (!located?.where) {
+        logger.warn(`${tool} failed: ${message}`, { tool });
         withStack(error);
-      },
-    }),
+        return;
+      }
+      // The headline names the tool file's own line; the mapped stack follows (a field in json).
+      logger.warn(`${tool} failed at ${located.where}: ${message}`, { tool, where: located.where, stack: located.stack });
+      if (located.stack && logger.format !== 'json') logger.raw(located.stack.split('\n').slice(1).join('\n'));
+    },
+  });
+  const hub: SessionHub = new SessionHub({
+    methods: options.instrument ? options.instrument(methods, registry) : methods,
     maxSessions: options.maxSessions,
     maxSessionsPerClient: options.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs,

@@ -1,6 +1,9 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Server } from 'node:net';
+import { createServer, type Server as HttpServer } from 'node:http';
 import type { Logger } from '../logger.js';
+import { listen } from '../http/listen.js';
+import { serveMetricsPort } from '../observability/metrics-port.js';
 import type { ClusterMessage } from './cluster-directory.js';
 import { routeConnections } from './connection-router.js';
 import type { SessionLocation } from '../protocol/session-directory.js';
@@ -10,7 +13,7 @@ import type { SessionLocation } from '../protocol/session-directory.js';
  * holds its session (see connection-router.ts), forks n workers and restarts any that crash, and,
  * without Redis, is the switchboard that tells workers where sessions live.
  */
-export async function runPrimary(count: number, logger: Logger, address: { port: number; host: string }): Promise<void> {
+export async function runPrimary(count: number, logger: Logger, address: { port: number; host: string; metricsPort?: number }): Promise<void> {
   const sessions = new Map<string, SessionLocation>();
   /** Workers that listen, in a stable order for round robin. */
   const ready: Worker[] = [];
@@ -33,6 +36,20 @@ export async function runPrimary(count: number, logger: Logger, address: { port:
     process.exit(1);
   }
   const port = (router.address() as { port: number }).port;
+  // The primary only routes sockets, so /metrics on the main port would reach one worker; the
+  // sum of all of them is served by the primary on its own port (prom-client's aggregator).
+  let metricsServer: HttpServer | undefined;
+  if (address.metricsPort !== undefined) {
+    const { createClusterMetrics } = await import('../observability/metrics.js');
+    const { serve } = createClusterMetrics();
+    metricsServer = createServer((req, res) => void serveMetricsPort(req, res, serve));
+    try {
+      await listen(metricsServer, address.metricsPort, address.host);
+    } catch (error) {
+      logger.error((error as Error).message);
+      process.exit(1);
+    }
+  }
 
   const fork = (slot: number): Worker => {
     const worker = cluster.fork({ MCP_SSE_WORKER_ID: String(slot), MCP_SSE_ROUTED_PORT: String(port) });
@@ -48,6 +65,7 @@ export async function runPrimary(count: number, logger: Logger, address: { port:
       if (!wasReady && !stopping) {
         stopping = true;
         router.close();
+        metricsServer?.close();
         for (const other of Object.values(cluster.workers ?? {})) other?.process.kill('SIGTERM');
         process.exitCode = 1;
         return;
@@ -98,6 +116,7 @@ export async function runPrimary(count: number, logger: Logger, address: { port:
     stopping = true;
     logger.info(`${signal}: stopping ${count} workers`);
     router.close();
+    metricsServer?.close();
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill(signal);
     let left = Object.keys(cluster.workers ?? {}).length;
     if (left === 0) process.exit(0);

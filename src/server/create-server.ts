@@ -23,6 +23,8 @@ import { defaultAllowedHosts, exposureWarning } from '../http/request-guard.js';
 import { AbortReason } from '../protocol/session.js';
 import { FolderWatcher } from '../files/watch.js';
 import { packageVersion } from '../version.js';
+import { Observability } from './observability.js';
+import { serveMetricsPort } from '../observability/metrics-port.js';
 
 function normalizeBasePath(basePath: string | undefined): string {
   if (!basePath || basePath === '/') return '';
@@ -56,7 +58,10 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       ? new ClusterDirectory(() => relayUrl)
       : undefined;
   await directory?.start();
+  const observability = await Observability.start(logger, packageVersion, options.requestLogger);
   const { registry, hub, onError, onResourceUpdate, stop } = createCore({
+    instrument: observability.instrument,
+    locateToolError: observability.locator(() => registry),
     directory,
     info,
     logger,
@@ -64,6 +69,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     maxSessionsPerClient: options.maxSessionsPerClient ?? DEFAULTS.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
   });
+  observability.attach(registry, hub);
+  const metrics = observability.metrics!;
 
   let serverUrl = '';
   const authenticator =
@@ -106,9 +113,13 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     problems: () => (folder && !existsSync(folder.root) ? [`the served folder ${folder.root} is gone; serving what was loaded before`] : []),
     onError,
     onSlowConsumer: (id) => logger.warn(`session ${id} stopped reading; dropped it`),
+    metrics: options.metricsPort === undefined ? (req, res) => metrics.serve(req, res) : undefined,
   });
 
-  const httpServer = createHttpServer(app);
+  const httpServer = createHttpServer((req, res) => {
+    observability.onRequest(req, res);
+    app(req, res);
+  });
   applyHttpTimeouts(httpServer);
   const sockets = new Set<Socket>();
   httpServer.on('connection', (socket) => {
@@ -128,11 +139,20 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     if (options.watch !== false) {
       watcher = new FolderWatcher(folder, registry);
       await watcher.start();
+      const told = folder.onReloaded;
+      folder.onReloaded = (report) => {
+        metrics.reloaded(report !== undefined, report?.summary.failed.length ?? 0);
+        told?.(report);
+      };
     }
   }
   if (options.definitions) registry.apply([loadInline(options.definitions)]);
   ready = true;
 
+  // A separate metrics port (unauthenticated, for a scraper on the same network) replaces the
+  // route on the main port; under --workers the primary owns it and sums its workers.
+  const metricsServer =
+    options.metricsPort !== undefined && !inCluster ? createHttpServer((req, res) => void serveMetricsPort(req, res, metrics.serve)) : undefined;
   let port: number;
   let stopRouting: (() => void) | undefined;
   try {
@@ -148,7 +168,9 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     } else {
       port = await listen(httpServer, options.port ?? DEFAULTS.port, host);
     }
+    if (metricsServer) await listen(metricsServer, options.metricsPort!, host);
   } catch (error) {
+    metricsServer?.close();
     await watcher?.close();
     stopModernUpdates();
     await modern.close();
@@ -174,6 +196,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       await watcher?.close();
       stopRouting?.();
       httpServer.close();
+      metricsServer?.close();
       const grace = options.shutdownTimeoutMs ?? DEFAULTS.shutdownTimeoutMs;
       const deadline = Date.now() + grace;
       const running = () => modern.running > 0 || [...hub.sessions.values()].some((s) => s.inflight.size > 0);
@@ -194,6 +217,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       await toolWorkers?.close();
       httpServer.closeIdleConnections();
       for (const socket of sockets) socket.destroy();
+      metricsServer?.closeAllConnections();
+      await observability.close();
     })();
     return closing;
   }

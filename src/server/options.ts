@@ -19,6 +19,8 @@ export interface ServerOptions {
   logLevel?: LogLevel;
   logFormat?: LogFormat;
   logger?: Logger;
+  /** Where the one line per request goes (default: `logger`); `--workers` keeps it on in every worker. */
+  requestLogger?: Logger;
   authToken?: string;
   allowedOrigins?: string[];
   allowedHosts?: string[];
@@ -68,6 +70,11 @@ export interface ServerOptions {
   toolMemoryMb?: number;
   /** How long a file's top-level code may run when it loads (isolated mode). */
   loadTimeoutMs?: number;
+  /**
+   * Serve `GET /metrics` on this port (unauthenticated, on the same host) instead of on the main
+   * port behind its authentication; with `--workers` the primary serves its workers' sum here.
+   */
+  metricsPort?: number;
 }
 
 export interface McpSseServer {

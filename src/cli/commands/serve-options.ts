@@ -73,6 +73,7 @@ export function addServeOptions(command: Command): Command {
     .option('--relay-url <url>', 'where other instances reach this one (default: http://<host>:<port>)')
 
     .optionsGroup('Logging:')
+    .option('--metrics-port <port>', 'serve GET /metrics on this port, unauthenticated, instead of on the main port behind its auth; with --workers the primary sums its workers here', parseInteger('--metrics-port'))
     .addOption(new Option('--log-level <level>', 'how much to log').choices(['debug', 'info', 'warn', 'error', 'silent']).default('info'))
     .addOption(new Option('--log-format <format>', 'log lines for people or machines').choices(['pretty', 'json']).default('pretty'))
     .optionsGroup('Options:');

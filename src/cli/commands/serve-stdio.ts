@@ -8,7 +8,7 @@ import { printStdioBanner } from './banner.js';
 const HTTP_ONLY = [
   'port', 'host', 'authToken', 'authIssuer', 'authAudience', 'authJwks', 'authScopes', 'authAlgs', 'authResource',
   'redis', 'workers', 'relayUrl', 'allowedOrigins', 'allowedHosts', 'cors', 'basePath', 'publicUrl', 'trustProxy',
-  'keepalive', 'maxSessions', 'sessionTimeout', 'maxBody', 'writeTimeout', 'resumeWindow', 'inspect', 'bodyTimeout', 'maxSessionsPerClient',
+  'keepalive', 'maxSessions', 'sessionTimeout', 'maxBody', 'writeTimeout', 'resumeWindow', 'inspect', 'bodyTimeout', 'maxSessionsPerClient', 'metricsPort',
 ];
 /** How often to check that the client that started us still exists. */
 const PARENT_POLL_MS = 1000;

@@ -86,7 +86,7 @@ Examples:
         return;
       }
       if (workers > 1 && cluster.isPrimary) {
-        await runPrimary(workers, createLogger({ level: logLevel, format: logFormat }), { port: options.port ?? DEFAULTS.port, host: options.host ?? DEFAULTS.host });
+        await runPrimary(workers, createLogger({ level: logLevel, format: logFormat }), { port: options.port ?? DEFAULTS.port, host: options.host ?? DEFAULTS.host, metricsPort: options.metricsPort });
         return;
       }
       // Every worker serves and logs errors; only the first prints the banner and reload lines.
@@ -99,7 +99,9 @@ Examples:
       let server: McpSseServer;
       try {
         const { workers: _workers, dir: _dir, ...serverOptions } = options;
-        server = await createServer({ ...serverOptions, dir, logger });
+        // Quiet workers still log their own requests: each request is served by one worker only.
+        const requestLogger = quietWorker ? createLogger({ level: logLevel, format: logFormat }) : undefined;
+        server = await createServer({ ...serverOptions, dir, logger, requestLogger });
       } catch (error) {
         logger.error((error as Error).message);
         process.exit(1);
@@ -164,6 +166,7 @@ function flagOptions(opts: Record<string, any>, keep: (flag: string) => boolean)
     authToken: pick('authToken'),
     redis: pick('redis'),
     relayUrl: pick('relayUrl'),
+    metricsPort: pick('metricsPort'),
     workers: pick('workers'),
     oauth: Object.keys(oauth).length ? (oauth as ConfigFile['oauth']) : undefined,
     allowedOrigins: pick('allowedOrigins'),

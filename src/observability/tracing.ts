@@ -1,0 +1,111 @@
+import type * as Api from '@opentelemetry/api';
+import type { CallAround, CallStart } from './call-info.js';
+
+export interface Tracing {
+  around: CallAround;
+  shutdown(): Promise<void>;
+}
+
+type Carrier = Record<string, unknown> | undefined;
+const carrierGetter: Api.TextMapGetter<Carrier> = {
+  get: (carrier, key) => {
+    const value = carrier?.[key];
+    return typeof value === 'string' ? value : Array.isArray(value) ? String(value[0]) : undefined;
+  },
+  keys: (carrier) => Object.keys(carrier ?? {}),
+};
+
+/** Whether the standard OTEL_* variables ask for traces at all; when not, nothing of OTel is loaded. */
+export function tracingWanted(env: NodeJS.ProcessEnv): boolean {
+  if (env.OTEL_SDK_DISABLED === 'true') return false;
+  const exporter = (env.OTEL_TRACES_EXPORTER ?? '').split(',')[0]!.trim();
+  if (exporter === 'none') return false;
+  return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || exporter);
+}
+
+async function exporterFor(env: NodeJS.ProcessEnv) {
+  const name = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',')[0]!.trim() || 'otlp';
+  if (name === 'console') return { name, exporter: new (await import('@opentelemetry/sdk-trace-node')).ConsoleSpanExporter() };
+  if (name !== 'otlp') throw new Error(`OTEL_TRACES_EXPORTER=${name} is not supported: use otlp, console or none`);
+  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
+  // Each exporter class speaks one protocol and reads the endpoint, headers and timeout itself.
+  if (protocol === 'http/json') return { name, exporter: new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter() };
+  if (protocol === 'http/protobuf') return { name, exporter: new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter() };
+  throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: use http/protobuf or http/json`);
+}
+
+/**
+ * OpenTelemetry tracing, configured by its standard environment variables, or null when they
+ * ask for none. The SDK is imported here only (about 250 ms and 28 MB), never at startup.
+ * Registering the provider globally is what lets a handler's own `@opentelemetry/api` spans
+ * nest under the request's span.
+ */
+export async function startTracing(env: NodeJS.ProcessEnv, version: string): Promise<Tracing | null> {
+  if (!tracingWanted(env)) return null;
+  const api = await import('@opentelemetry/api');
+  const { NodeTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-node');
+  const { defaultResource, detectResources, envDetector, resourceFromAttributes } = await import('@opentelemetry/resources');
+  const { name, exporter } = await exporterFor(env);
+  const resource = defaultResource()
+    .merge(resourceFromAttributes({ 'service.name': 'mcp-sse', 'service.version': version }))
+    .merge(detectResources({ detectors: [envDetector] })); // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES win
+  const provider = new NodeTracerProvider({
+    resource,
+    // The batch processor reads OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables.
+    spanProcessors: [name === 'console' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
+  });
+  provider.register();
+  const tracer = api.trace.getTracer('mcp-sse', version);
+
+  function parentOf(call: CallStart): Api.Context {
+    const meta = call.params._meta as Carrier;
+    if (typeof meta?.traceparent === 'string') return api.propagation.extract(api.ROOT_CONTEXT, meta, carrierGetter);
+    const headers = call.request.extra?.requestInfo?.headers as Carrier;
+    if (headers?.traceparent) return api.propagation.extract(api.ROOT_CONTEXT, headers, carrierGetter);
+    return api.context.active();
+  }
+
+  const around: CallAround = (call, run) => {
+    const { method, session } = call;
+    const target = call.kind === 'tool' || call.kind === 'prompt' ? call.name : undefined;
+    const attributes: Api.Attributes = {
+      'mcp.method.name': method,
+      'jsonrpc.request.id': String(call.request.id),
+      'network.transport': session.kind === 'memory' ? 'inproc' : 'tcp',
+      'network.protocol.name': session.kind === 'memory' ? 'inproc' : 'http',
+    };
+    if (session.id) attributes['mcp.session.id'] = session.id;
+    if (session.protocolVersion) attributes['mcp.protocol.version'] = session.protocolVersion;
+    if (call.kind === 'tool' && call.name) Object.assign(attributes, { 'gen_ai.tool.name': call.name, 'gen_ai.operation.name': 'execute_tool' });
+    if (call.kind === 'prompt' && call.name) attributes['gen_ai.prompt.name'] = call.name;
+    if (call.uri) attributes['mcp.resource.uri'] = call.uri;
+    const parent = parentOf(call);
+    const span = tracer.startSpan(target ? `${method} ${target}` : method, { kind: api.SpanKind.SERVER, attributes }, parent);
+    return api.context.with(api.trace.setSpan(parent, span), run).then(
+      (result) => {
+        if ((result as { isError?: unknown } | null)?.isError === true) {
+          span.setAttribute('error.type', 'tool_error');
+          span.setStatus({ code: api.SpanStatusCode.ERROR });
+        }
+        span.end();
+        return result;
+      },
+      (error: unknown) => {
+        const code = typeof (error as { code?: unknown })?.code === 'number' ? String((error as { code: number }).code) : undefined;
+        span.setAttribute('error.type', code ?? '_OTHER');
+        if (code) span.setAttribute('rpc.response.status_code', code);
+        span.setStatus({ code: api.SpanStatusCode.ERROR, message: (error as Error)?.message });
+        span.end();
+        throw error;
+      },
+    );
+  };
+
+  return {
+    around,
+    async shutdown() {
+      // An unreachable collector can hold an export for ~10 s; a stopping server waits 2 s at most.
+      await Promise.race([provider.shutdown().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    },
+  };
+}
