@@ -124,7 +124,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       await watcher.start();
     }
   }
-  if (options.definitions) registry.apply([loadInline(options.definitions)]);
+  if (options.definitions) registry.apply([await loadInline(options.definitions)]);
   ready = true;
 
   let port: number;
