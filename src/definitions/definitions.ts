@@ -105,8 +105,8 @@ const shapes = { tool: toolShape, resource: resourceShape, prompt: promptShape }
 function describeIssues(error: z.ZodError, value: Record<string, unknown>): string {
   return error.issues
     .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       const where = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') return `${where ? `${where}: ` : ''}unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       const missing = issue.path.length === 1 && value[issue.path[0] as string] === undefined;
       const message = missing ? 'is required' : issue.message;
       return where ? `${where}: ${message}` : message;
