@@ -98,8 +98,8 @@ describe('an MCP Apps host in Chromium', () => {
     page.on('pageerror', (error) => errors.push(error.message));
     try {
       await page.goto(hostUrl);
-      await page.waitForFunction(() => (window as any).host?.ready === true, null, { timeout: 30_000 });
-      expect(await page.evaluate(() => (window as any).host.extensions)).toEqual({ 'io.modelcontextprotocol/ui': {} });
+      await page.waitForFunction(() => (globalThis as any).host?.ready === true, null, { timeout: 30_000 });
+      expect(await page.evaluate(() => (globalThis as any).host.extensions)).toEqual({ 'io.modelcontextprotocol/ui': {} });
       const out = page.frameLocator('iframe').locator('#out');
       await expect.poll(() => out.textContent(), { timeout: 15_000 }).toBe('result: {"sum":3}');
 
@@ -111,11 +111,11 @@ describe('an MCP Apps host in Chromium', () => {
       const from = server.output().length;
       await writeFile(path.join(dir, 'tools/_add-view.ts'), view('total'));
       await server.waitFor(/~ui:\/\/add\/add\.html \(view rebuilt\)/, { from, timeoutMs: 30_000 });
-      await page.waitForFunction(() => (window as any).host.updates >= 1 && (window as any).host.renders >= 2, null, { timeout: 30_000 });
+      await page.waitForFunction(() => (globalThis as any).host.updates >= 1 && (globalThis as any).host.renders >= 2, null, { timeout: 30_000 });
       await expect.poll(() => page.frameLocator('iframe').locator('#out').textContent(), { timeout: 15_000 }).toBe('total: {"sum":3}');
       expect(await page.locator('iframe').count()).toBe(1);
       await page.screenshot({ path: path.join(ARTIFACTS, 'apps-view.png') });
-      expect(await page.evaluate(() => (window as any).host.log)).toEqual([]);
+      expect(await page.evaluate(() => (globalThis as any).host.log)).toEqual([]);
       expect(errors).toEqual([]);
     } finally {
       await page.close();
