@@ -44,7 +44,12 @@ describe('mcp-sse init (non-interactive)', () => {
     expect(Object.keys(manifest.scripts)).toEqual(expect.arrayContaining(['dev', 'start', 'check', 'inspect', 'test']));
     expect(manifest.scripts.dev).toBe('mcp-sse serve tools');
     expect(manifest.scripts.start).toBe('mcp-sse serve tools --no-watch');
-    expect(manifest.dependencies).toEqual({ 'mcp-sse': `^${ownManifest.version}`, zod: ownManifest.dependencies.zod });
+    expect(manifest.dependencies).toEqual({
+      'mcp-sse': `^${ownManifest.version}`,
+      zod: ownManifest.dependencies.zod,
+      // The ts template's MCP App view imports the view side of ext-apps.
+      ...(template === 'ts' && { '@modelcontextprotocol/ext-apps': ownManifest.dependencies['@modelcontextprotocol/ext-apps'] }),
+    });
     for (const [dep, range] of Object.entries(manifest.devDependencies ?? {})) expect(range).toBe(ownManifest.devDependencies[dep]);
     expect(existsSync(path.join(project, 'tsconfig.json'))).toBe(template === 'ts');
 
