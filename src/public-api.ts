@@ -1,6 +1,7 @@
 export { defineTool, defineResource, definePrompt, ToolError } from './definitions/define.js';
 export type {
   ToolDefinition,
+  ToolUi,
   ResourceDefinition,
   StaticResourceDefinition,
   TemplateResourceDefinition,

@@ -37,7 +37,7 @@ export async function createTestClient(
   if (typeof source === 'string') {
     await new DefinitionFolder(path.resolve(source), core.registry, logger).loadAll();
   } else {
-    core.registry.apply([loadInline(source)]);
+    core.registry.apply([await loadInline(source)]);
   }
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const session = core.hub.create(randomUUID(), 'memory', serverSide);

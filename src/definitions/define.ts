@@ -43,6 +43,20 @@ export type ToolReturn =
   | undefined
   | void;
 
+/** A tool's view with the SEP-1865 metadata hosts read: https://modelcontextprotocol.io/extensions/apps */
+export interface ToolUi {
+  /** The view's HTML file, relative to the tool file; optional for an app-only tool without a view of its own. */
+  file?: string;
+  /** Origins the view may reach (`connect-src`) and load scripts, styles, images and fonts from. */
+  csp?: { connectDomains?: string[]; resourceDomains?: string[]; frameDomains?: string[]; baseUriDomains?: string[] };
+  permissions?: { camera?: {}; microphone?: {}; geolocation?: {}; clipboardWrite?: {} };
+  /** A dedicated sandbox origin, in the host's own format. */
+  domain?: string;
+  prefersBorder?: boolean;
+  /** Who may call the tool: the model, the view (`app`), or both (the default). */
+  visibility?: Array<'model' | 'app'>;
+}
+
 export interface ToolDefinition<I extends InputSpec = InputSpec> {
   name?: string;
   title?: string;
@@ -52,6 +66,8 @@ export interface ToolDefinition<I extends InputSpec = InputSpec> {
   annotations?: ToolAnnotations;
   timeoutMs?: number;
   scopes?: string[];
+  /** An MCP App view: the HTML file (relative to this file), bundled and served as a `ui://` resource. */
+  ui?: string | ToolUi;
   icons?: Icon[];
   _meta?: Record<string, unknown>;
   handler: (args: InferInput<I>, ctx: Context) => ToolReturn | Promise<ToolReturn>;

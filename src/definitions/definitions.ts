@@ -4,6 +4,7 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprot
 import { definitionKind, type DefinitionKind } from './define.js';
 import { paramHeadersOf, type ParamHeader } from './param-headers.js';
 import { compileSchema, isSchemaSpec, type CompiledSchema } from './schema.js';
+import { toolUiMeta, viewOf, viewSpec, type ToolView } from './view-spec.js';
 
 /** A definition checked and compiled once, ready for every session to serve. */
 export interface LoadedTool {
@@ -17,6 +18,8 @@ export interface LoadedTool {
   paramHeaders: ParamHeader[];
   timeoutMs: number;
   scopes: string[];
+  /** The tool's MCP App view, as plain data: the files layer builds and serves it. */
+  ui?: ToolView;
   entry: Tool;
   handler: (args: any, ctx: any) => unknown;
 }
@@ -29,6 +32,8 @@ export interface LoadedResource {
   template?: UriTemplate;
   entry: Resource | ResourceTemplate;
   mimeType?: string;
+  /** Of content known at load (a tool's view): when it changes, subscribers get `resources/updated`. */
+  contentHash?: string;
   read: (uri: string, vars: Record<string, string | string[]>, ctx: any) => unknown;
   list?: (ctx: any) => unknown;
   complete: Record<string, (value: string, ctx: any) => unknown>;
@@ -68,6 +73,7 @@ const toolShape = z.strictObject({
   annotations: z.record(z.string(), z.unknown()).optional(),
   timeoutMs: z.number().int().positive().optional(),
   scopes: z.array(z.string()).optional(),
+  ui: viewSpec.optional(),
   handler: fn,
 });
 
@@ -99,8 +105,8 @@ const shapes = { tool: toolShape, resource: resourceShape, prompt: promptShape }
 function describeIssues(error: z.ZodError, value: Record<string, unknown>): string {
   return error.issues
     .map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       const where = issue.path.join('.');
+      if (issue.code === 'unrecognized_keys') return `${where ? `${where}: ` : ''}unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
       const missing = issue.path.length === 1 && value[issue.path[0] as string] === undefined;
       const message = missing ? 'is required' : issue.message;
       return where ? `${where}: ${message}` : message;
@@ -176,6 +182,8 @@ function compileTool(def: any, name: string, file: string): LoadedTool {
   }
   const input = compileSchema(def.input, 'input');
   const output = def.output === undefined ? undefined : compileSchema(def.output, 'output');
+  const ui = viewOf(def.ui, name, file);
+  const meta = { ...def._meta, ...(def.scopes?.length && { 'mcp-sse/scopes': def.scopes }), ...(ui && toolUiMeta(def._meta, ui)) };
   const entry: Tool = {
     name,
     ...(def.title !== undefined && { title: def.title }),
@@ -184,9 +192,7 @@ function compileTool(def: any, name: string, file: string): LoadedTool {
     ...(output && { outputSchema: output.jsonSchema }),
     ...(def.annotations !== undefined && { annotations: def.annotations }),
     ...(def.icons !== undefined && { icons: def.icons }),
-    ...((def._meta !== undefined || def.scopes?.length) && {
-      _meta: { ...def._meta, ...(def.scopes?.length && { 'mcp-sse/scopes': def.scopes }) },
-    }),
+    ...(Object.keys(meta).length > 0 && { _meta: meta }),
   };
   return {
     kind: 'tool',
@@ -198,6 +204,7 @@ function compileTool(def: any, name: string, file: string): LoadedTool {
     paramHeaders: paramHeadersOf(input.jsonSchema),
     timeoutMs: def.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
     scopes: def.scopes ?? [],
+    ...(ui?.view && { ui: ui.view }),
     entry,
     handler: def.handler,
   };

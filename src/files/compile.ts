@@ -52,7 +52,7 @@ export async function compileFile(file: string, root: string): Promise<CompiledF
   return { code: result.outputFiles[0]!.text, inputs };
 }
 
-async function fromBuildFailure(error: unknown, root: string): Promise<LoadError> {
+export async function fromBuildFailure(error: unknown, root: string): Promise<LoadError> {
   const failure = error as esbuild.BuildFailure;
   const first = failure.errors?.[0];
   if (!first) return new LoadError((error as Error).message);
@@ -98,7 +98,12 @@ export async function frameForRuntimeError(error: unknown, file: string, code?: 
   if (!match) return new LoadError(message);
   const mapped = code ? originalPosition(code, Number(match[1]), Number(match[2]), root) : undefined;
   const { line, column } = mapped ?? { line: Number(match[1]), column: Number(match[2]) };
-  file = mapped?.file ?? file;
+  return errorAt(message, { file: mapped?.file ?? file, line, column });
+}
+
+/** A LoadError pointing at a place in a file on disk, with the code frame of that line. */
+export async function errorAt(message: string, location: { file: string; line: number; column: number }, length = 0): Promise<LoadError> {
+  const { file, line, column } = location;
   let lineText = '';
   try {
     lineText = readFileSync(file, 'utf8').split(/\r?\n/)[line - 1] ?? '';
@@ -106,7 +111,7 @@ export async function frameForRuntimeError(error: unknown, file: string, code?: 
     // the file may be gone already; the message alone still helps
   }
   const [frame] = await esbuild.formatMessages(
-    [{ text: message, location: { file, line, column: column - 1, lineText, length: 0 } }],
+    [{ text: message, location: { file, line, column: column - 1, lineText, length } }],
     { kind: 'error', color: false },
   );
   return new LoadError(message, { file, line, column }, codeFrame(frame!));

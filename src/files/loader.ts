@@ -6,6 +6,7 @@ import { LoadError, type FileLoad } from '../definitions/file-load.js';
 import { defineFromExports, type DefineOutcome } from './define-exports.js';
 import { evaluateModule } from './evaluate.js';
 import { loadFailure } from './load-failure.js';
+import { withViews } from './view-resources.js';
 
 export interface LoadOptions {
   /** The hash of the code now serving for this file, if it serves its last version cleanly. */
@@ -69,11 +70,16 @@ export async function loadFile(file: string, root: string, options: LoadOptions 
   }
 
   const codeHash = createHash('sha1').update(compiled.code).digest('base64');
+  // A file serving views has a longer hash (code and views), so it is always run again: its
+  // views may have changed without its code.
   if (codeHash === options.servingHash) return { file, ok: 'unchanged', inputs: compiled.inputs };
 
   const runner = options.runner ?? inProcessRunner;
   const outcome = await runner.define({ file, root, relative: path.relative(root, file), code: compiled.code, codeHash });
   if (!outcome.ok) return { file, ok: false, error: outcome.error, inputs: compiled.inputs };
   servedCode.set(file, { code: compiled.code, root });
-  return { file, ok: true, definitions: outcome.definitions, inputs: compiled.inputs, codeHash };
+  const served = await withViews(outcome.definitions, file, root, codeHash, compiled.inputs);
+  if (served.ok !== true) return { file, ...served };
+  if (served.hash === options.servingHash) return { file, ok: 'unchanged', inputs: served.inputs };
+  return { file, ok: true, definitions: served.definitions, inputs: served.inputs, codeHash: served.hash };
 }

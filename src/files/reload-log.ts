@@ -32,6 +32,7 @@ export function logReload(logger: Logger, files: string[], summary: ApplySummary
     ...summary.added.map((name) => `+${name}`),
     ...summary.changed.map((name) => `~${name}`),
     ...summary.codeOnly.map((name) => `~${name} (code only)`),
+    ...summary.updated.map((uri) => `~${uri} (view rebuilt)`),
     ...summary.removed.map((name) => `-${name}`),
   ];
   const failed = summary.failed.length ? `${summary.failed.length} failed` : '';
@@ -43,6 +44,7 @@ export function logReload(logger: Logger, files: string[], summary: ApplySummary
     added: summary.added,
     changed: summary.changed,
     codeOnly: summary.codeOnly,
+    updated: summary.updated,
     removed: summary.removed,
   });
 }

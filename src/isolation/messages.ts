@@ -1,4 +1,5 @@
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { LoadedTool } from '../definitions/definitions.js';
 import type { ParamHeader } from '../definitions/param-headers.js';
 
 /**
@@ -21,7 +22,7 @@ interface Common {
   file: string;
 }
 export type Descriptor =
-  | (Common & { kind: 'tool'; entry: Tool; inputSchema: Record<string, unknown>; paramHeaders: ParamHeader[]; timeoutMs: number; scopes: string[] })
+  | (Common & { kind: 'tool'; entry: Tool; inputSchema: Record<string, unknown>; paramHeaders: ParamHeader[]; timeoutMs: number; scopes: string[]; ui?: LoadedTool['ui'] })
   | (Common & { kind: 'resource'; entry: Resource | ResourceTemplate; mimeType?: string; uriTemplate?: string; hasList: boolean; completers: string[] })
   | (Common & {
       kind: 'prompt';

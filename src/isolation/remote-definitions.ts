@@ -50,6 +50,8 @@ export function remoteDefinitions(descriptors: Descriptor[], invoke: Invoke): Lo
         paramHeaders: d.paramHeaders,
         timeoutMs: d.timeoutMs,
         scopes: d.scopes,
+        // The view is plain data: the server's process bundles and serves it.
+        ...(d.ui && { ui: d.ui }),
         handler: (args, ctx) => run({ kind: 'tool', key: d.key, fn: 'handler' }, [args], ctx),
       };
     }

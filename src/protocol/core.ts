@@ -74,6 +74,8 @@ export function createCore(options: {
     directory: options.directory,
   });
   registry.on('change', (changes) => hub.broadcastListChanges(changes));
+  // A rebuilt view reached this instance's own subscribers; other instances watch their own folders.
+  registry.on('updated', deliver);
   const stopUpdates = onResourceUpdated((uri) => {
     deliver(uri);
     options.directory?.broadcastResourceUpdate(uri);

@@ -37,6 +37,8 @@ export const SERVER_CAPABILITIES = {
   prompts: { listChanged: true },
   completions: {},
   logging: {},
+  // MCP Apps (SEP-1865): tools may name a `ui://` view; hosts without Apps ignore it.
+  extensions: { 'io.modelcontextprotocol/ui': {} },
 };
 
 const MAX_COMPLETIONS = 100;

@@ -29,6 +29,8 @@ export interface ApplySummary {
   /** Replaced by a new version that clients see exactly as before: a code-only edit. */
   codeOnly: string[];
   removed: string[];
+  /** Resources whose content known at load changed (a rebuilt view): `resources/updated` for each. */
+  updated: string[];
   failed: Array<{ file: string; error: LoadError; firstTime: boolean }>;
   recovered: string[];
   lists: ListChanges;
@@ -46,7 +48,7 @@ function shown(def: LoadedDefinition): string {
  * The one set of loaded definitions every session reads. Reloads replace a file's definitions
  * as a unit; list views are built once per change and shared, so a session costs nothing here.
  */
-export class Registry extends EventEmitter<{ change: [ListChanges] }> {
+export class Registry extends EventEmitter<{ change: [ListChanges]; updated: [string] }> {
   readonly files = new Map<string, FileRecord>();
   readonly tools = new Map<string, LoadedTool>();
   readonly resources = new Map<string, LoadedResource>();
@@ -83,6 +85,7 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
       changed: [],
       codeOnly: [],
       removed: [],
+      updated: [],
       failed: [],
       recovered: [],
       lists: { tools: false, resources: false, prompts: false },
@@ -124,9 +127,11 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
     summary.changed = diff.changed.map(name);
     summary.removed = diff.removed.map(name);
     const changed = new Set(diff.changed);
-    summary.codeOnly = [...replaced].filter((key) => before.has(key) && !changed.has(key)).map(name);
+    const updated = new Set(summary.updated);
+    summary.codeOnly = [...replaced].filter((key) => before.has(key) && !changed.has(key)).map(name).filter((key) => !updated.has(key));
     summary.lists = kindsChanged(diff);
     if (summary.lists.tools || summary.lists.resources || summary.lists.prompts) this.emit('change', summary.lists);
+    for (const uri of summary.updated) this.emit('updated', uri);
     return summary;
   }
 
@@ -144,8 +149,10 @@ export class Registry extends EventEmitter<{ change: [ListChanges] }> {
       record.blockedLoad = load;
       return false;
     }
+    const hashes = new Map(record.definitions.map((def) => [def.key, def.kind === 'resource' ? def.contentHash : undefined]));
     this.unserve(record.definitions);
     for (const def of load.definitions) {
+      if (def.kind === 'resource' && def.contentHash && hashes.get(def.key) && hashes.get(def.key) !== def.contentHash) summary.updated.push(def.key);
       this.mapFor(def.kind).set(def.key, def);
       replaced.add(`${def.kind}:${def.key}`);
     }

@@ -146,7 +146,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       };
     }
   }
-  if (options.definitions) registry.apply([loadInline(options.definitions)]);
+  if (options.definitions) registry.apply([await loadInline(options.definitions)]);
   ready = true;
 
   // A separate metrics port (unauthenticated, for a scraper on the same network) replaces the

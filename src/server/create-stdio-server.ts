@@ -61,7 +61,7 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
       await watcher.start();
     }
   }
-  if (options.definitions) registry.apply([loadInline(options.definitions)]);
+  if (options.definitions) registry.apply([await loadInline(options.definitions)]);
 
   const input = options.input ?? process.stdin;
   const inputClosed = new Promise<void>((resolve) => {

@@ -10,6 +10,9 @@ import { removeDir, tempDir } from '../helpers/temp.js';
 
 const execFileAsync = promisify(execFile);
 const TOOLS = ['add', 'divide', 'multiply', 'random-joke', 'subtract'];
+// The ts template also has a tool with an MCP App view (a ui:// resource).
+const toolsOf = (template: string) => (template === 'ts' ? [...TOOLS, 'roll-dice'].sort() : TOOLS);
+const resourcesOf = (template: string) => (template === 'ts' ? ['docs://about', 'ui://roll-dice/dice.html'] : ['docs://about']);
 
 /** The environment a user's shell would give npm: none of this vitest run's own variables. */
 function userEnv(): NodeJS.ProcessEnv {
@@ -47,14 +50,14 @@ describe.each(['ts', 'js'])('a project from the %s template, installed from the 
   it('passes its own npm test, without the internet', async () => {
     const { code, output } = await npm(['test'], project);
     expect(code, output).toBe(0);
-    expect(output).toMatch(template === 'ts' ? /Tests\s+11 passed/ : /# pass 11/);
+    expect(output).toMatch(template === 'ts' ? /Tests\s+13 passed/ : /# pass 11/);
   });
 
   it('passes mcp-sse check, listing every definition', async () => {
     const { code, output } = await npm(['run', 'check'], project);
     expect(code, output).toBe(0);
-    for (const name of [...TOOLS, 'docs://about', 'solve']) expect(output).toMatch(new RegExp(`\\s${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s`));
-    expect(output).toContain('5 tools, 1 resources, 1 prompts, 0 problem(s)');
+    for (const name of [...toolsOf(template), ...resourcesOf(template), 'solve']) expect(output).toMatch(new RegExp(`\\s${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s`));
+    expect(output).toContain(template === 'ts' ? '6 tools, 2 resources, 1 prompts, 0 problem(s)' : '5 tools, 1 resources, 1 prompts, 0 problem(s)');
   });
 
   it.runIf(template === 'ts')('type-checks', async () => {
@@ -73,11 +76,11 @@ describe.each(['ts', 'js'])('a project from the %s template, installed from the 
       const { client, close } = await connect(server.url, transport);
       try {
         const { tools } = await client.listTools();
-        expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
+        expect(tools.map((t) => t.name).sort()).toEqual(toolsOf(template));
         const result = await client.callTool({ name: 'divide', arguments: { a: 1, b: 0 } });
         expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: expect.stringMatching(/divide by zero/i) }] });
         const { resources } = await client.listResources();
-        expect(resources.map((r) => r.uri)).toEqual(['docs://about']);
+        expect(resources.map((r) => r.uri)).toEqual(resourcesOf(template));
       } finally {
         await close();
       }

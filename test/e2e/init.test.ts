@@ -49,7 +49,12 @@ describe('mcp-sse init (non-interactive)', () => {
     // The folder follows the umask (022 here: rwxr-xr-x), as any folder the user makes does.
     const umask = process.umask();
     expect((await stat(project)).mode & 0o777).toBe(0o777 & ~umask);
-    expect(manifest.dependencies).toEqual({ 'mcp-sse': `^${ownManifest.version}`, zod: ownManifest.dependencies.zod });
+    expect(manifest.dependencies).toEqual({
+      'mcp-sse': `^${ownManifest.version}`,
+      zod: ownManifest.dependencies.zod,
+      // The ts template's MCP App view imports the view side of ext-apps.
+      ...(template === 'ts' && { '@modelcontextprotocol/ext-apps': ownManifest.dependencies['@modelcontextprotocol/ext-apps'] }),
+    });
     for (const [dep, range] of Object.entries(manifest.devDependencies ?? {})) expect(range).toBe(ownManifest.devDependencies[dep]);
     expect(existsSync(path.join(project, 'tsconfig.json'))).toBe(template === 'ts');
 

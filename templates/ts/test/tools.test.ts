@@ -21,7 +21,7 @@ describe('the tools folder', () => {
   it('loads without errors', async () => {
     expect(client.loadErrors).toEqual([]);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['add', 'divide', 'multiply', 'random-joke', 'subtract']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['add', 'divide', 'multiply', 'random-joke', 'roll-dice', 'subtract']);
   });
 });
 
@@ -76,6 +76,29 @@ describe('random-joke', () => {
     const result = await client.callTool({ name: 'random-joke', arguments: {} });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/could not reach 127\.0\.0\.1:9 \(are you offline\?\)/i);
+  });
+});
+
+describe('roll-dice, a tool with a view', () => {
+  it('rolls the dice it is asked for', async () => {
+    const result = await client.callTool({ name: 'roll-dice', arguments: { count: 3, sides: 4 } });
+    const { rolls, total } = result.structuredContent as { rolls: number[]; total: number };
+    expect(rolls).toHaveLength(3);
+    for (const roll of rolls) expect(roll >= 1 && roll <= 4).toBe(true);
+    expect(total).toBe(rolls.reduce((a, b) => a + b, 0));
+  });
+
+  it('names its view, which is one HTML document with the script and style bundled in', async () => {
+    const { tools } = await client.listTools();
+    const uri = (tools.find((t) => t.name === 'roll-dice')!._meta as { ui: { resourceUri: string } }).ui.resourceUri;
+    expect(uri).toBe('ui://roll-dice/dice.html');
+    const { contents } = await client.readResource({ uri });
+    const view = contents[0] as { mimeType: string; text: string };
+    expect(view.mimeType).toBe('text/html;profile=mcp-app');
+    expect(view.text.includes('Roll again')).toBe(true);
+    expect(view.text.includes('src="./_dice-view.ts"')).toBe(false);
+    expect(view.text).toContain('<script type="module">');
+    expect(view.text.includes('callServerTool')).toBe(true);
   });
 });
 
