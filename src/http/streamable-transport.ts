@@ -1,17 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  JSONRPCMessageSchema,
-  SUPPORTED_PROTOCOL_VERSIONS,
-  type JSONRPCMessage,
-  type MessageExtraInfo,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { JSONRPCMessageSchema, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { sendRpcError } from './body.js';
 import { duplicateIdError } from '../protocol/rpc.js';
 import { SSE_HEADERS, tickerFor, type KeepaliveTicker } from './sse-transport.js';
 import { StandaloneStream } from './standalone-stream.js';
+import { extraFor, inFlightAgain, unsupportedVersion } from './streamable-checks.js';
 import { newPostStream, recordEvent, type PostStream } from './post-stream.js';
 
 /** The SDK transport's limit, kept so that clients see the same answer. */
@@ -41,18 +35,6 @@ const RETRY_MS = 500;
 type Message = Record<string, unknown>;
 const isRequest = (m: Message) => typeof m.method === 'string' && m.id !== undefined;
 
-/** The requests among `messages` whose id is in flight already, or came earlier in the same batch. */
-export function inFlightAgain(messages: Message[], inFlight: (id: RequestId) => boolean): Set<Message> {
-  const refused = new Set<Message>();
-  const seen = new Set<RequestId>();
-  for (const m of messages) {
-    if (!isRequest(m)) continue;
-    const id = m.id as RequestId;
-    if (inFlight(id) || seen.has(id)) refused.add(m);
-    seen.add(id);
-  }
-  return refused;
-}
 const isResponse = (m: Message) => m.id !== undefined && m.method === undefined && ('result' in m || 'error' in m);
 
 /**
@@ -116,7 +98,7 @@ export class StreamableServerTransport implements Transport {
       return;
     }
     if (this.closed) return sendRpcError(res, 404, -32001, 'Session not found');
-    const extra = this.extraFor(req);
+    const extra = extraFor(req);
     // Ids must be unique among a session's requests in flight: a second with the same id would
     // take over the first's answer. It is refused; the first goes on.
     const refused = inFlightAgain(messages, (id) => this.streams.has(id));
@@ -257,18 +239,9 @@ export class StreamableServerTransport implements Transport {
       sendRpcError(res, 400, -32000, 'Bad Request: Server not initialized');
       return false;
     }
-    const version = req.headers['mcp-protocol-version'];
-    if (version !== undefined && !SUPPORTED_PROTOCOL_VERSIONS.includes(String(version))) {
-      const message = `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
-      sendRpcError(res, 400, -32000, message);
-      return false;
-    }
-    return true;
-  }
-
-  private extraFor(req: IncomingMessage): MessageExtraInfo {
-    const auth = (req as IncomingMessage & { auth?: AuthInfo }).auth;
-    return { requestInfo: { headers: req.headers }, ...(auth && { authInfo: auth }) };
+    const unsupported = unsupportedVersion(req);
+    if (unsupported) sendRpcError(res, 400, -32000, unsupported);
+    return !unsupported;
   }
 
   async send(message: JSONRPCMessage, options?: { relatedRequestId?: RequestId }): Promise<void> {

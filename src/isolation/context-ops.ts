@@ -25,7 +25,8 @@ export function performOp(ctx: Context | undefined, message: Extract<FromWorker,
   const [a, b, c] = args as [unknown, unknown, unknown];
   switch (name) {
     case 'progress':
-      return answer(ctx.progress(a as number, b as number | undefined, c as string | undefined));
+      // `progress(done, undefined, message)` arrives with a null total.
+      return answer(ctx.progress(a as number, (b ?? undefined) as number | undefined, c as string | undefined));
     case 'log':
       return answer(ctx.log[a as LoggingLevel](b as string, c));
     case 'sample':

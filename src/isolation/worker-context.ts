@@ -17,11 +17,18 @@ export interface OpChannel {
  * does (progress, logs, sampling, elicitation, roots, updates) is done by the server's thread
  * through the real `ctx` of the call, so every transport and era behaves as in-process.
  */
+/** JSON turns an `undefined` argument into null: leave trailing ones out, so that `log(m)` stays `log(m)`. */
+function given(...args: unknown[]): unknown[] {
+  let end = args.length;
+  while (end > 0 && args[end - 1] === undefined) end--;
+  return args.slice(0, end);
+}
+
 export function workerContext(callId: number, facts: ContextFacts, signal: AbortSignal, channel: OpChannel): { callId: number; context: Context } {
   let log: Context['log'] | undefined;
   const makeLog = () => {
     const made = {} as Record<LoggingLevel, (message: string, data?: unknown) => Promise<void>>;
-    for (const level of LOG_LEVELS) made[level] = async (message, data) => void (await channel.request(callId, 'log', [level, message, data]));
+    for (const level of LOG_LEVELS) made[level] = async (message, data) => void (await channel.request(callId, 'log', given(level, message, data)));
     return made;
   };
   const context: Context = {
@@ -31,16 +38,16 @@ export function workerContext(callId: number, facts: ContextFacts, signal: Abort
     meta: facts.meta,
     client: facts.client as Context['client'],
     ...(facts.auth !== undefined && { auth: facts.auth as Context['auth'] }),
-    progress: async (done, total, message) => void (await channel.request(callId, 'progress', [done, total, message])),
+    progress: async (done, total, message) => void (await channel.request(callId, 'progress', given(done, total, message))),
     get log() {
       return (log ??= makeLog());
     },
-    sample: async (params, options) => (await channel.request(callId, 'sample', [params, options])) as never,
-    roots: async (options) => (await channel.request(callId, 'roots', [options])) as never,
+    sample: async (params, options) => (await channel.request(callId, 'sample', given(params, options))) as never,
+    roots: async (options) => (await channel.request(callId, 'roots', given(options))) as never,
     async elicit(params, options) {
       // A zod shape cannot cross threads: it goes as the JSON Schema the client would get anyway.
       const request = (params as { mode?: string }).mode === 'url' ? params : { ...params, requestedSchema: compileSchema(params.requestedSchema).jsonSchema };
-      return (await channel.request(callId, 'elicit', [request, options])) as never;
+      return (await channel.request(callId, 'elicit', given(request, options))) as never;
     },
     notifyResourceUpdated: (uri) => channel.post(callId, 'notify', [uri]),
     // Whether it can is known when the call starts (a primed stream); it is done in the server's thread.

@@ -45,7 +45,7 @@ describe('mcp-sse init (non-interactive)', () => {
     // The server's name, as README and .vscode/mcp.json give it.
     expect(manifest.scripts.dev).toBe('mcp-sse serve tools --name weather');
     expect(manifest.scripts.start).toBe('mcp-sse serve tools --no-watch --name weather');
-    expect(Object.keys(JSON.parse(await readFile(path.join(project, '.vscode/mcp.json'), 'utf8')).servers)).toEqual(['weather']);
+    expect(Object.keys(JSON.parse(await readFile(path.join(project, '.vscode/mcp.json'), 'utf8')).servers)).toEqual(['weather', 'weather-stdio']);
     // The folder follows the umask (022 here: rwxr-xr-x), as any folder the user makes does.
     const umask = process.umask();
     expect((await stat(project)).mode & 0o777).toBe(0o777 & ~umask);
