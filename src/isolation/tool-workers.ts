@@ -277,6 +277,9 @@ export class ToolWorkers implements DefinitionRunner {
       this.slots.map((slot) => {
         if (slot.worker.exitCode !== null || slot.worker.signalCode !== null) return undefined;
         const gone = new Promise((resolve) => slot.worker.once('exit', resolve));
+        // Workers are unref'd so they never keep the server alive; waiting for one to go must, or
+        // a server whose start failed would exit 0 here instead of reporting its error.
+        slot.worker.ref();
         slot.worker.kill('SIGKILL');
         return gone;
       }),
