@@ -129,6 +129,8 @@ export class ToolWorkers implements DefinitionRunner {
     const closable = (ctx as { canCloseStream?: () => boolean }).canCloseStream?.() ?? false;
     const facts: ContextFacts = { sessionId: ctx.sessionId, requestId: ctx.requestId, meta: ctx.meta, client: ctx.client, auth: ctx.auth, closable };
     return new Promise((resolve, reject) => {
+      // Between a worker's death and its replacement a message would be lost: fail now, clearly.
+      if (slot.stopping || !slot.worker.connected) return reject(new Error(`tool ${name} did not run: its tool worker is being replaced; try again`));
       this.calls.set(id, { slot, name, ctx, resolve, reject });
       this.contexts.set(id, { slot, ctx });
       const onAbort = () => this.aborted(id, ctx.signal.reason);
@@ -147,7 +149,10 @@ export class ToolWorkers implements DefinitionRunner {
     const { slot } = call;
     setTimeout(async () => {
       if (!this.calls.has(id) || slot.stopping) return;
-      if (!(await this.answers(slot))) this.stop(slot, `tool ${call.name} kept it busy past its ${kind === 'timeout' ? 'timeout' : 'cancellation'}`);
+      if (!(await this.answers(slot))) return this.stop(slot, `tool ${call.name} kept it busy past its ${kind === 'timeout' ? 'timeout' : 'cancellation'}`);
+      // It answers, so the handler is only waiting on something that never comes: its call was
+      // answered already, and is forgotten here so that it holds nothing.
+      this.calls.delete(id);
     }, STOP_GRACE_MS).unref();
   }
 
