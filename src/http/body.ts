@@ -135,3 +135,17 @@ export async function readJsonBody(req: IncomingMessage, limit: number, timeoutM
   if (Array.isArray(body) && body.length === 0) throw new HttpError(400, 'Invalid Request: an empty batch', -32600);
   return body;
 }
+
+/** Set by `bodyOrAnswer` when the request was answered already (its body was refused). */
+export const ANSWERED = Symbol('answered');
+
+/** The JSON body, or ANSWERED once its HttpError (415, 413, 408, 400) has been sent as a JSON-RPC error. */
+export async function bodyOrAnswer(req: IncomingMessage, res: ServerResponse, limit: number, timeoutMs?: number): Promise<unknown> {
+  try {
+    return await readJsonBody(req, limit, timeoutMs);
+  } catch (error) {
+    if (!(error instanceof HttpError)) throw error;
+    sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
+    return ANSWERED;
+  }
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { clientKeyOf, HttpError, readJsonBody, refuseFull, sendRpcError } from './body.js';
+import { ANSWERED, bodyOrAnswer, clientKeyOf, refuseFull, sendRpcError } from './body.js';
 import type { SessionHub } from '../protocol/session-hub.js';
 import { forwardToHolder, RELAYED_HEADER } from './relay.js';
 import type { SessionDirectory, SseDelivery } from '../protocol/session-directory.js';
@@ -70,16 +70,8 @@ export function createSseRoutes(options: SseRouteOptions) {
       sendRpcError(res, 404, -32001, 'Session not found: open a new stream with GET /sse');
       return;
     }
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
-    } catch (error) {
-      if (error instanceof HttpError) {
-        sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
-        return;
-      }
-      throw error;
-    }
+    const body = await bodyOrAnswer(req, res, options.maxBodyBytes, options.bodyTimeoutMs);
+    if (body === ANSWERED) return;
     if (options.admit && !options.admit(req, res, body, session)) return;
     res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
     const transport = session.transport as SseServerTransport;
@@ -91,13 +83,8 @@ export function createSseRoutes(options: SseRouteOptions) {
   /** A POST for a stream another instance holds: published to that instance, 202 once it has it. */
   async function relayToHolder(sessionId: string, req: IncomingMessage, res: ServerResponse) {
     const directory = options.directory!;
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
-    } catch (error) {
-      if (error instanceof HttpError) return sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
-      throw error;
-    }
+    const body = await bodyOrAnswer(req, res, options.maxBodyBytes, options.bodyTimeoutMs);
+    if (body === ANSWERED) return;
     if (options.admit && !options.admit(req, res, body, undefined)) return;
     try {
       const location = await directory.locate(sessionId);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { clientKeyOf, HttpError, readJsonBody, refuseFull, sendRpcError } from './body.js';
+import { ANSWERED, bodyOrAnswer, clientKeyOf, refuseFull, sendRpcError } from './body.js';
 import type { ModernEndpoint } from '../modern/endpoint.js';
 import { claimsModern, isModernRequest } from '../modern/era.js';
 import { forwardToHolder, RELAYED_HEADER } from './relay.js';
@@ -75,16 +75,8 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   }
 
   async function post(req: IncomingMessage, res: ServerResponse) {
-    let body: unknown;
-    try {
-      body = await readJsonBody(req, options.maxBodyBytes, options.bodyTimeoutMs);
-    } catch (error) {
-      if (error instanceof HttpError) {
-        sendRpcError(res, error.status, error.rpcCode ?? -32000, error.message);
-        return;
-      }
-      throw error;
-    }
+    const body = await bodyOrAnswer(req, res, options.maxBodyBytes, options.bodyTimeoutMs);
+    if (body === ANSWERED) return;
     if (options.modern && claimsModern(req, body) && isModernRequest(req, body)) {
       if (options.admit && !options.admit(req, res, body, undefined)) return;
       await options.modern.serve(req, res, body);

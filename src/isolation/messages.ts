@@ -1,4 +1,5 @@
 import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ToolError } from '../definitions/define.js';
 import type { LoadedTool } from '../definitions/definitions.js';
 import type { ParamHeader } from '../definitions/param-headers.js';
 
@@ -91,4 +92,12 @@ export function toThrown(error: unknown, isToolError: (error: unknown) => boolea
     message = Object.prototype.toString.call(error);
   }
   return { message };
+}
+
+/** A thrown value rebuilt on this side: a ToolError stays one (a message for the model, not logged). */
+export function fromThrown(thrown: Thrown): Error {
+  const error = thrown.toolError ? new ToolError(thrown.message) : new Error(thrown.message);
+  if (thrown.name && !thrown.toolError) error.name = thrown.name;
+  if (thrown.stack) error.stack = thrown.stack;
+  return error;
 }

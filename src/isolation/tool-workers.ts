@@ -1,10 +1,9 @@
 import type { Context } from '../definitions/context.js';
-import { ToolError } from '../definitions/define.js';
 import { LoadError } from '../definitions/file-load.js';
 import type { DefineOutcome } from '../files/define-exports.js';
 import type { DefinitionRunner } from '../files/loader.js';
 import type { Logger } from '../logger.js';
-import type { ContextFacts, Descriptor, FromWorker, Target, Thrown, ToWorker } from './messages.js';
+import { fromThrown, type ContextFacts, type Descriptor, type FromWorker, type Target, type Thrown, type ToWorker } from './messages.js';
 import { spawnWorker, type Slot } from './worker-process.js';
 import { remoteDefinitions } from './remote-definitions.js';
 import { performOp } from './context-ops.js';
@@ -39,12 +38,9 @@ interface Load {
   timer?: NodeJS.Timeout;
   resolve(outcome: { ok: true; descriptors: Descriptor[] } | { ok: false; error: Thrown }): void;
 }
-/** The worker's error as the server's: a ToolError stays one (a message for the model, not logged). */
+/** The worker's error as the server's. The worker runs with source maps on: its stacks already point at the tool's own lines. */
 function rebuild(thrown: Thrown): Error {
-  const error = thrown.toolError ? new ToolError(thrown.message) : new Error(thrown.message);
-  if (thrown.name && !thrown.toolError) error.name = thrown.name;
-  if (thrown.stack) error.stack = thrown.stack;
-  // The worker runs with source maps on: its stacks already point at the tool's own lines.
+  const error = fromThrown(thrown);
   Object.defineProperty(error, Symbol.for('mcp-sse.stack-mapped'), { value: true });
   return error;
 }

@@ -8,8 +8,8 @@ import { defineFromExports } from '../files/define-exports.js';
 import { describeThrown } from '../logger.js';
 import { notifyResourceUpdated, onResourceUpdated } from '../protocol/resource-updates.js';
 import { AbortReason } from '../protocol/session.js';
-import type { Descriptor, FromWorker, Target, Thrown, ToWorker } from './messages.js';
-import { toThrown } from './messages.js';
+import type { Descriptor, FromWorker, Target, ToWorker } from './messages.js';
+import { fromThrown, toThrown } from './messages.js';
 import { workerContext, type OpChannel } from './worker-context.js';
 
 /**
@@ -87,12 +87,6 @@ const channel: OpChannel = {
     queue({ op: 0, call, name, args });
   },
 };
-
-function rebuild(error: Thrown): Error {
-  const rebuilt = error.toolError ? new ToolError(error.message) : new Error(error.message);
-  if (error.stack) rebuilt.stack = error.stack;
-  return rebuilt;
-}
 
 function describe(def: LoadedDefinition): Descriptor {
   const common = { key: def.key, name: def.name, file: def.file };
@@ -185,7 +179,7 @@ process.on('message', (message: ToWorker) => {
       const pending = pendingOps.get(message.op);
       pendingOps.delete(message.op);
       if (message.ok) pending?.resolve(message.value);
-      else pending?.reject(rebuild(message.error!));
+      else pending?.reject(fromThrown(message.error!));
       return;
     }
     case 'ping':

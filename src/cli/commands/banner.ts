@@ -13,19 +13,27 @@ function plural(n: number, word: string) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** What a user needs after `serve`: where it listens, what loaded, and lines to paste into clients. */
-export function printBanner(logger: Logger, server: McpSseServer, options: { dir: string; watching: boolean; token: boolean; inspect?: boolean; config?: string }): void {
+/** What both banners start from: the styles for stderr, what loaded, and a name clients may use. */
+function bannerParts(server: Pick<McpSseServer, 'registry' | 'info'>) {
   const { registry } = server;
   const tty = process.stderr.isTTY === true && !process.env.NO_COLOR;
-  const bold = (s: string) => (tty ? styleText('bold', s) : s);
-  const dim = (s: string) => (tty ? styleText('gray', s) : s);
   const counts = [plural(registry.tools.size, 'tool'), plural(registry.resources.size, 'resource'), plural(registry.prompts.size, 'prompt')].join(', ');
-  const failed = registry.errors.length ? `, ${registry.errors.length} failed` : '';
-  const header = server.info.name.replace(/[^A-Za-z0-9_.-]/g, '-');
+  return {
+    registry,
+    bold: (s: string) => (tty ? styleText('bold', s) : s),
+    dim: (s: string) => (tty ? styleText('gray', s) : s),
+    loaded: `${counts}${registry.errors.length ? `, ${registry.errors.length} failed` : ''}`,
+    name: server.info.name.replace(/[^A-Za-z0-9_.-]/g, '-'),
+  };
+}
+
+/** What a user needs after `serve`: where it listens, what loaded, and lines to paste into clients. */
+export function printBanner(logger: Logger, server: McpSseServer, options: { dir: string; watching: boolean; token: boolean; inspect?: boolean; config?: string }): void {
+  const { registry, bold, dim, loaded, name: header } = bannerParts(server);
   const auth = options.token ? ' --header "Authorization: Bearer $MCP_SSE_AUTH_TOKEN"' : '';
   logger.raw(
     [
-      `${bold(`mcp-sse v${packageVersion}`)} serving ${options.dir} (${counts}${failed}) in ${Math.round(server.startup.ms)} ms`,
+      `${bold(`mcp-sse v${packageVersion}`)} serving ${options.dir} (${loaded}) in ${Math.round(server.startup.ms)} ms`,
       `  Streamable HTTP  ${server.mcpUrl}`,
       `  SSE (legacy)     ${server.sseUrl}`,
       ...(options.config ? [`  Config file      ${options.config}`] : []),
@@ -42,17 +50,11 @@ export function printBanner(logger: Logger, server: McpSseServer, options: { dir
 
 /** The stdio form of the banner, on stderr like every log line: stdout belongs to the client. */
 export function printStdioBanner(logger: Logger, server: Pick<McpSseServer, 'registry' | 'info' | 'startup'>, options: { dir: string; watching: boolean; config?: string }): void {
-  const { registry } = server;
-  const tty = process.stderr.isTTY === true && !process.env.NO_COLOR;
-  const bold = (s: string) => (tty ? styleText('bold', s) : s);
-  const dim = (s: string) => (tty ? styleText('gray', s) : s);
-  const counts = [plural(registry.tools.size, 'tool'), plural(registry.resources.size, 'resource'), plural(registry.prompts.size, 'prompt')].join(', ');
-  const failed = registry.errors.length ? `, ${registry.errors.length} failed` : '';
-  const name = server.info.name.replace(/[^A-Za-z0-9_.-]/g, '-');
+  const { registry, bold, dim, loaded, name } = bannerParts(server);
   const args = ['mcp-sse', 'serve', options.dir, '--stdio'];
   logger.raw(
     [
-      `${bold(`mcp-sse v${packageVersion}`)} serving ${options.dir} (${counts}${failed}) in ${Math.round(server.startup.ms)} ms over stdio`,
+      `${bold(`mcp-sse v${packageVersion}`)} serving ${options.dir} (${loaded}) in ${Math.round(server.startup.ms)} ms over stdio`,
       dim('  stdout carries JSON-RPC only; logs and anything tools print go to stderr'),
       ...(options.config ? [`  Config file      ${options.config}`] : []),
       dim('  Run by a client:'),
