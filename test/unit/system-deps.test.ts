@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,10 @@ describe('npm test: the system programs the tests drive', () => {
       chmodSync(bin, 0o755); // mkdtemp makes it 0700, closed to the user below
       symlinkSync(process.execPath, path.join(bin, 'node'));
       symlinkSync('/usr/bin/apt-get', path.join(bin, 'apt-get'));
-      const run = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', path.join(bin, 'node'), SCRIPT], {
+      // A copy the user below can read: a clone may sit in a folder closed to it (CI's is in a mkdtemp).
+      const script = path.join(bin, 'system-deps.mjs');
+      copyFileSync(SCRIPT, script);
+      const run = spawnSync('/usr/bin/setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', path.join(bin, 'node'), script], {
         env: { PATH: bin },
         encoding: 'utf8',
         timeout: 8_000,
