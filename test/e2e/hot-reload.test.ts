@@ -88,8 +88,11 @@ describe('hot reload with an SSE and a Streamable HTTP client connected', () => 
 
   it('a description edit: notification, and the list shows the new text', async () => {
     const since = clients.map((c) => c.notifications.length);
+    const from = server.output().length;
     await writeFiles(tools, { 'greet.ts': toolSource({ description: 'Say hello, politely', result: "'hello v1'" }) });
     await Promise.all(clients.map((c, i) => c.nextNotification(TOOLS_CHANGED, { since: since[i] })));
+    // The notification can beat the log line through its pipe; the next test must not read this line as its own.
+    expect(await reloadLine(server, from, 'greet.ts')).toMatch(/greet\.ts: ~greet in \d+ ms/);
     for (const c of clients) {
       const { tools: listed } = await c.client.listTools();
       expect(listed.find((t) => t.name === 'greet')?.description).toBe('Say hello, politely');
