@@ -1,6 +1,8 @@
 export { defineTool, defineResource, definePrompt, ToolError } from './definitions/define.js';
 export type {
   ToolDefinition,
+  TaskSupport,
+  TaskOptions,
   ToolUi,
   ResourceDefinition,
   StaticResourceDefinition,

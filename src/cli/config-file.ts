@@ -34,6 +34,8 @@ const configShape = z.strictObject({
   keepaliveMs: count(0),
   maxSessions: count(1),
   maxSessionsPerClient: count(0),
+  maxTasks: count(1),
+  taskTtlMs: count(1),
   sessionTimeoutMs: count(1),
   maxBodyBytes: count(1),
   bodyTimeoutMs: count(1),

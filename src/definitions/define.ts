@@ -57,6 +57,22 @@ export interface ToolUi {
   visibility?: Array<'model' | 'app'>;
 }
 
+export type TaskSupport = 'optional' | 'required';
+
+export interface TaskOptions {
+  support: TaskSupport;
+  /**
+   * Under 2026-07-28, input the handler asks for before anything else (ctx.elicit, ctx.sample,
+   * ctx.roots) goes back as ordinary `input_required` rounds; the call becomes a task once the
+   * client answered them. Without it the call is a task from its first moment.
+   */
+  askFirst?: boolean;
+  /** How long the task and its result are kept, from its creation; capped by the server's --task-ttl. */
+  ttlMs?: number;
+  /** How often clients should poll. */
+  pollIntervalMs?: number;
+}
+
 export interface ToolDefinition<I extends InputSpec = InputSpec> {
   name?: string;
   title?: string;
@@ -66,6 +82,11 @@ export interface ToolDefinition<I extends InputSpec = InputSpec> {
   annotations?: ToolAnnotations;
   timeoutMs?: number;
   scopes?: string[];
+  /**
+   * Runs the call as a task the client polls (MCP tasks): 'optional' lets the client choose,
+   * 'required' refuses clients without tasks. See "Tasks" in the README.
+   */
+  task?: TaskSupport | TaskOptions;
   /** An MCP App view: the HTML file (relative to this file), bundled and served as a `ui://` resource. */
   ui?: string | ToolUi;
   icons?: Icon[];

@@ -20,6 +20,8 @@ export interface LoadedTool {
   scopes: string[];
   /** The tool's MCP App view, as plain data: the files layer builds and serves it. */
   ui?: ToolView;
+  /** Whether, and how, the tool runs as a task (MCP tasks). */
+  task?: LoadedTask;
   entry: Tool;
   handler: (args: any, ctx: any) => unknown;
 }
@@ -52,7 +54,16 @@ export interface LoadedPrompt {
 
 export type LoadedDefinition = LoadedTool | LoadedResource | LoadedPrompt;
 
+export interface LoadedTask {
+  support: 'optional' | 'required';
+  askFirst: boolean;
+  ttlMs?: number;
+  pollIntervalMs?: number;
+}
+
 export const DEFAULT_TOOL_TIMEOUT_MS = 60_000;
+/** A task tool runs for minutes: without its own `timeoutMs`, its task's ttl bounds it. */
+export const DEFAULT_TASK_TIMEOUT_MS = 60 * 60_000;
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
 
 const fn = z.custom<(...args: any[]) => unknown>((v) => typeof v === 'function', 'must be a function');
@@ -74,6 +85,17 @@ const toolShape = z.strictObject({
   timeoutMs: z.number().int().positive().optional(),
   scopes: z.array(z.string()).optional(),
   ui: viewSpec.optional(),
+  task: z
+    .union([
+      z.enum(['optional', 'required']),
+      z.strictObject({
+        support: z.enum(['optional', 'required']),
+        askFirst: z.boolean().optional(),
+        ttlMs: z.number().int().positive().optional(),
+        pollIntervalMs: z.number().int().positive().optional(),
+      }),
+    ])
+    .optional(),
   handler: fn,
 });
 
@@ -183,6 +205,8 @@ function compileTool(def: any, name: string, file: string): LoadedTool {
   const input = compileSchema(def.input, 'input');
   const output = def.output === undefined ? undefined : compileSchema(def.output, 'output');
   const ui = viewOf(def.ui, name, file);
+  const task: LoadedTask | undefined =
+    def.task === undefined ? undefined : typeof def.task === 'string' ? { support: def.task, askFirst: false } : { askFirst: false, ...def.task };
   const meta = { ...def._meta, ...(def.scopes?.length && { 'mcp-sse/scopes': def.scopes }), ...(ui && toolUiMeta(def._meta, ui)) };
   const entry: Tool = {
     name,
@@ -192,6 +216,8 @@ function compileTool(def: any, name: string, file: string): LoadedTool {
     ...(output && { outputSchema: output.jsonSchema }),
     ...(def.annotations !== undefined && { annotations: def.annotations }),
     ...(def.icons !== undefined && { icons: def.icons }),
+    // 2025-11-25 clients read it to decide how to call; the 2026 wire has no such field and ignores it.
+    ...(task && { execution: { taskSupport: task.support } }),
     ...(Object.keys(meta).length > 0 && { _meta: meta }),
   };
   return {
@@ -202,9 +228,10 @@ function compileTool(def: any, name: string, file: string): LoadedTool {
     input,
     output,
     paramHeaders: paramHeadersOf(input.jsonSchema),
-    timeoutMs: def.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
+    timeoutMs: def.timeoutMs ?? (task ? DEFAULT_TASK_TIMEOUT_MS : DEFAULT_TOOL_TIMEOUT_MS),
     scopes: def.scopes ?? [],
     ...(ui?.view && { ui: ui.view }),
+    ...(task && { task }),
     entry,
     handler: def.handler,
   };

@@ -23,7 +23,7 @@ interface Common {
   file: string;
 }
 export type Descriptor =
-  | (Common & { kind: 'tool'; entry: Tool; inputSchema: Record<string, unknown>; paramHeaders: ParamHeader[]; timeoutMs: number; scopes: string[]; ui?: LoadedTool['ui'] })
+  | (Common & { kind: 'tool'; entry: Tool; inputSchema: Record<string, unknown>; paramHeaders: ParamHeader[]; timeoutMs: number; scopes: string[]; ui?: LoadedTool['ui']; task?: LoadedTool['task'] })
   | (Common & { kind: 'resource'; entry: Resource | ResourceTemplate; mimeType?: string; uriTemplate?: string; hasList: boolean; completers: string[] })
   | (Common & {
       kind: 'prompt';

@@ -52,6 +52,7 @@ export function remoteDefinitions(descriptors: Descriptor[], invoke: Invoke): Lo
         scopes: d.scopes,
         // The view is plain data: the server's process bundles and serves it.
         ...(d.ui && { ui: d.ui }),
+        ...(d.task && { task: d.task }),
         handler: (args, ctx) => run({ kind: 'tool', key: d.key, fn: 'handler' }, [args], ctx),
       };
     }

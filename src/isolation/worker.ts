@@ -91,7 +91,7 @@ const channel: OpChannel = {
 function describe(def: LoadedDefinition): Descriptor {
   const common = { key: def.key, name: def.name, file: def.file };
   if (def.kind === 'tool') {
-    return { ...common, kind: 'tool', entry: def.entry, inputSchema: def.input.jsonSchema, paramHeaders: def.paramHeaders, timeoutMs: def.timeoutMs, scopes: def.scopes, ...(def.ui && { ui: def.ui }) };
+    return { ...common, kind: 'tool', entry: def.entry, inputSchema: def.input.jsonSchema, paramHeaders: def.paramHeaders, timeoutMs: def.timeoutMs, scopes: def.scopes, ...(def.ui && { ui: def.ui }), ...(def.task && { task: def.task }) };
   }
   if (def.kind === 'resource') {
     const uriTemplate = 'uriTemplate' in def.entry ? def.entry.uriTemplate : undefined;

@@ -3,6 +3,8 @@ import { sendRpcError } from '../http/body.js';
 import { forwardToHolder, RELAYED_HEADER } from '../http/relay.js';
 import { checkParamHeaders, type ParamHeader } from '../definitions/param-headers.js';
 import type { ServerInfo } from '../protocol/mcp-methods.js';
+import type { LoadedTask } from '../definitions/definitions.js';
+import type { Tasks } from '../protocol/tasks/tasks.js';
 import type { ListChanges } from '../protocol/registry.js';
 import type { SessionDirectory } from '../protocol/session-directory.js';
 import type { MethodTable, SessionHost } from '../protocol/session.js';
@@ -32,6 +34,9 @@ export interface ModernEndpointOptions {
   directory?: SessionDirectory;
   /** The `x-mcp-header` declarations of a served tool, undefined for a tool not served. */
   paramHeaders(tool: string): ParamHeader[] | undefined;
+  /** Tasks, shared with the 2025 sessions; and how a served tool runs as one. */
+  tasks?: Tasks;
+  taskOf?(tool: string): LoadedTask | undefined;
 }
 
 export interface ModernEndpoint {
@@ -54,6 +59,10 @@ const SERVED_METHODS = new Set([
   'prompts/list',
   'prompts/get',
   'completion/complete',
+  // The tasks extension (SEP-2663); its tasks/result and tasks/list are gone, so -32601.
+  'tasks/get',
+  'tasks/update',
+  'tasks/cancel',
 ]);
 const PARK_TIMEOUT_MS = 5 * 60_000;
 
@@ -78,7 +87,7 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
   const host: SessionHost = { methods: options.methods, onClose: () => undefined, onError: options.onError };
   const results = createResultStamp(options);
   const listens = new ListenStreams({ max: options.maxHeld, keepaliveMs: options.keepaliveMs, serverInfo: results.serverInfo });
-  const calls = createMethodCalls({ methods: options.methods, host, held, results });
+  const calls = createMethodCalls({ methods: options.methods, host, held, results, tasks: options.tasks, taskOf: options.taskOf });
 
   /** The instance holding the call a retry continues, when that is not this one. */
   async function holderOf(req: IncomingMessage, state: string) {

@@ -87,7 +87,14 @@ export function mismatch(header: string, body: string): Refusal {
 }
 
 /** Which body field the `Mcp-Name` header mirrors, per method. */
-const NAME_SOURCE: Record<string, string | undefined> = { 'tools/call': 'name', 'prompts/get': 'name', 'resources/read': 'uri' };
+const NAME_SOURCE: Record<string, string | undefined> = {
+  'tools/call': 'name',
+  'prompts/get': 'name',
+  'resources/read': 'uri',
+  'tasks/get': 'taskId',
+  'tasks/update': 'taskId',
+  'tasks/cancel': 'taskId',
+};
 
 const SENTINEL = /^=\?base64\?([A-Za-z0-9+/]*={0,2})\?=$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });

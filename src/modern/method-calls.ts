@@ -9,6 +9,11 @@ import type { Exchange } from './exchange.js';
 import type { HeldCalls } from './held-calls.js';
 import { ModernCall, type CallIdentity, type CallOutcome } from './modern-call.js';
 import type { ResultStamp } from './results.js';
+import type { LoadedTask } from '../definitions/definitions.js';
+import { identityOf } from '../protocol/identity.js';
+import { withProgressToken } from '../protocol/tasks/legacy-task.js';
+import { createdTask, declaresTasks, TASKS_REQUIRED } from '../protocol/tasks/task-methods.js';
+import type { Tasks } from '../protocol/tasks/tasks.js';
 
 /** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
 const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
@@ -43,9 +48,22 @@ function identityFrom(req: IncomingMessage, params: Record<string, unknown> | un
  * 2025 sessions, one `ModernCall` per request. A call that asks the client for input is held
  * under a fresh `requestState` token and resumed by the retry that names it.
  */
-export function createMethodCalls(options: { methods: MethodTable; host: SessionHost; held: HeldCalls; results: ResultStamp }) {
-  const { methods, host, held, results } = options;
+export function createMethodCalls(options: {
+  methods: MethodTable;
+  host: SessionHost;
+  held: HeldCalls;
+  results: ResultStamp;
+  tasks?: Tasks;
+  /** How a served tool runs as a task, undefined for one that does not (or is not served). */
+  taskOf?(tool: string): LoadedTask | undefined;
+}) {
+  const { methods, host, held, results, tasks } = options;
   let running = 0;
+
+  /** Makes the task a call becomes, durable before the client hears of it. */
+  async function taskFor(identity: CallIdentity, task: LoadedTask) {
+    return tasks!.create({ era: '2026', owner: identityOf(identity.auth), ttlMs: task.ttlMs, pollIntervalMs: task.pollIntervalMs });
+  }
 
   async function outcomeOf(method: string, message: ModernMessage, exchange: Exchange): Promise<unknown> {
     const handler = methods[method]!;
@@ -64,9 +82,30 @@ export function createMethodCalls(options: { methods: MethodTable; host: Session
       if (!resumed) throw new Refused(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
       call = resumed;
       call.answer(responses as Record<string, unknown> | undefined);
+      if (call.becomesTask && !call.task) {
+        // The first questions of an `askFirst` task tool are answered: from here on it is a task.
+        const run = await taskFor(identity, options.taskOf?.(String(params.name)) ?? { support: 'optional', askFirst: true }).catch((error) => {
+          call.abandon();
+          throw error;
+        });
+        call.promote(run);
+        return createdTask(run.created);
+      }
       pending = call.serve(exchange);
     } else {
+      const task = method === 'tools/call' && tasks ? options.taskOf?.(String(params.name)) : undefined;
+      const wantsTask = task !== undefined && declaresTasks(identity.clientCapabilities);
+      if (task?.support === 'required' && !wantsTask) {
+        const message = `Tool ${String(params.name)} runs only as a task: declare the "io.modelcontextprotocol/tasks" extension in the request's clientCapabilities`;
+        throw new Refused(MISSING_CAPABILITY, message, TASKS_REQUIRED, 400);
+      }
+      if (wantsTask && !task.askFirst) {
+        const run = await taskFor(identity, task);
+        new ModernCall(identity, host).startAsTask(handler, message.id!, withProgressToken(params, run.taskId).params, run);
+        return createdTask(run.created);
+      }
       call = new ModernCall(identity, host);
+      call.becomesTask = wantsTask;
       call.preanswer(responses as Record<string, unknown> | undefined);
       pending = call.start(exchange, handler, message.id!, params);
     }
@@ -113,7 +152,7 @@ export function createMethodCalls(options: { methods: MethodTable; host: Session
             ? error
             : error instanceof RpcError
               ? // The revision folds resource-not-found into invalid params (SEP-2164); 2025 sessions keep -32002.
-                new Refused(error.code === RESOURCE_NOT_FOUND ? INVALID_PARAMS : error.code, error.message, error.data)
+                new Refused(error.code === RESOURCE_NOT_FOUND ? INVALID_PARAMS : error.code, error.message, error.data, error.code === MISSING_CAPABILITY ? 400 : 200)
               : new Refused(-32603, (error as Error)?.message || 'Internal error');
         const body = { code: refused.code, message: refused.message, ...(refused.data !== undefined && { data: refused.data }) };
         exchange.reply({ jsonrpc: '2.0', id: message.id, error: body }, refused.status);

@@ -3,6 +3,8 @@ import type { JSONRPCMessage, LoggingLevel, RequestId } from '@modelcontextproto
 import { RequestAbort } from '../protocol/request-abort.js';
 import type { MethodHandler } from '../protocol/session.js';
 import { AbortReason, Session, type SessionHost } from '../protocol/session.js';
+import { progressMessage } from '../protocol/tasks/legacy-task.js';
+import type { TaskRun } from '../protocol/tasks/tasks.js';
 
 /** What a 2026-07-28 HTTP exchange can do for the call it serves. */
 export interface ExchangeSink {
@@ -47,6 +49,11 @@ class ExchangeTransport implements Transport {
     }
     // The revision cancels by closing streams, and a client without a logLevel asked for no logs.
     if (m.method === 'notifications/cancelled') return;
+    // A task has no stream: its progress is its status message, and logs have nowhere to go.
+    if (this.call.task) {
+      if (m.method === 'notifications/progress') this.call.task.progress(progressMessage(m.params));
+      return;
+    }
     if (m.method === 'notifications/message' && this.call.identity.logLevel === undefined) return;
     await this.call.sink?.notify({ method: m.method, ...(m.params && { params: m.params }) });
   }
@@ -66,6 +73,10 @@ export class ModernCall {
   readonly session: Session;
   readonly controller = new RequestAbort();
   sink?: ExchangeSink;
+  /** Set once the call became a task: input and progress go to it, and the client polls. */
+  task?: TaskRun;
+  /** A task tool with `askFirst`: its first input rounds are answered before it becomes a task. */
+  becomesTask = false;
   // Made when a call first asks or is answered: most calls never do.
   private outstandingRequests?: Map<string, { method: string; params?: Record<string, unknown> }>;
   private askedKeys?: Set<string>;
@@ -105,9 +116,30 @@ export class ModernCall {
     return this.serve(sink);
   }
 
-  private run(handler: MethodHandler, id: RequestId, params: Record<string, unknown>): void {
+  /** Starts a call that is a task from its first moment: no exchange waits for it. */
+  startAsTask(handler: MethodHandler, id: RequestId, params: Record<string, unknown>, run: TaskRun): void {
+    this.run(handler, id, params, true);
+    this.promote(run);
+  }
+
+  /**
+   * Turns the call into a task: what it still asks and everything it asks from now on is the
+   * task's input, answered by `tasks/update`; its result or error is the task's.
+   */
+  promote(run: TaskRun): void {
+    this.task = run;
+    for (const [key, request] of this.outstandingRequests ?? []) run.asked(key, request);
+    run.onAnswers((responses) => this.answer(responses));
+    run.onCancel(() => this.controller.abort(new AbortReason('cancelled', 'the client cancelled the task')));
+    this.settled!.then(
+      (outcome) => run.finish({ result: (outcome as { value: Record<string, unknown> }).value }),
+      (error) => run.finish({ error }),
+    );
+  }
+
+  private run(handler: MethodHandler, id: RequestId, params: Record<string, unknown>, asTask = this.becomesTask): void {
     this.session.inflight.set(id, this.controller);
-    const work = handler(this.session, params, { id, controller: this.controller });
+    const work = handler(this.session, params, { id, controller: this.controller, asTask });
     this.settled = work.then((value): CallOutcome => ({ kind: 'result', value }));
     this.settled.catch(() => undefined).finally(() => this.session.inflight.delete(id));
   }
@@ -123,6 +155,17 @@ export class ModernCall {
   }
 
   requestedInput(key: string, method: string, params?: Record<string, unknown>): void {
+    if (this.task) {
+      const request = { method, ...(params && { params }) };
+      if (this.missingCapabilities({ [key]: request })) {
+        const message = `${method} needs a client capability that the request making this task did not declare in its clientCapabilities`;
+        queueMicrotask(() => this.session.receive({ jsonrpc: '2.0', id: key, error: { code: -32021, message } }));
+        return;
+      }
+      this.outstanding.set(key, request);
+      this.task.asked(key, request);
+      return;
+    }
     if (this.prepared?.has(key)) {
       const result = this.prepared.get(key) as Record<string, unknown>;
       this.prepared.delete(key);

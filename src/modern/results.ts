@@ -1,4 +1,5 @@
 import { SERVER_CAPABILITIES, type ServerInfo } from '../protocol/mcp-methods.js';
+import { TASKS_EXTENSION } from '../protocol/tasks/tasks.js';
 import { SERVER_INFO_KEY } from './envelope.js';
 
 export const SUPPORTED_VERSIONS = ['2026-07-28'];
@@ -36,7 +37,8 @@ export function createResultStamp(options: { info: ServerInfo; watching: boolean
     discover(): Record<string, unknown> {
       return {
         supportedVersions: SUPPORTED_VERSIONS,
-        capabilities: SERVER_CAPABILITIES,
+        // Tasks are an extension in this revision; the 2025 `capabilities.tasks` must not appear.
+        capabilities: { ...SERVER_CAPABILITIES, extensions: { ...SERVER_CAPABILITIES.extensions, [TASKS_EXTENSION]: {} } },
         ...(options.info.instructions && { instructions: options.info.instructions }),
       };
     },

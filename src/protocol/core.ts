@@ -5,10 +5,15 @@ import { onResourceUpdated } from './resource-updates.js';
 import type { SessionDirectory } from './session-directory.js';
 import type { MethodTable } from './session.js';
 import { SessionHub } from './session-hub.js';
+import { withTasks } from './tasks/task-methods.js';
+import { MemoryTaskStore, type TaskStore } from './tasks/task-store.js';
+import { DEFAULT_TASK_SETTINGS, Tasks, type TaskSettings } from './tasks/tasks.js';
 
 export interface Core {
   registry: Registry;
   hub: SessionHub;
+  /** Tasks of both eras; the 2026 entry turns its task tools' calls into them. */
+  tasks: Tasks;
   onError(error: unknown, where: string): void;
   /** Every resource update this instance delivers, for subscribers outside the hub (2026-era streams). */
   onResourceUpdate(listener: (uri: string) => void): () => void;
@@ -30,6 +35,9 @@ export function createCore(options: {
   instrument?: (methods: MethodTable, registry: Registry) => MethodTable;
   /** Where in the user's files a tool's error was thrown, and its stack mapped there. */
   locateToolError?: (tool: string, error: unknown) => { where?: string; stack?: string } | undefined;
+  /** Where task records live: this process by default, Redis under --redis. */
+  taskStore?: TaskStore;
+  taskSettings?: Partial<TaskSettings>;
 }): Core {
   const { logger } = options;
   const registry = new Registry();
@@ -45,7 +53,9 @@ export function createCore(options: {
     hub.notifyResourceUpdated(uri);
     for (const listener of updateListeners) listener(uri);
   };
-  const methods = createMethods({
+  const store = options.taskStore ?? new MemoryTaskStore(options.directory?.instanceId ?? 'local');
+  const tasks = new Tasks(store, options.directory?.instanceId ?? 'local', { ...DEFAULT_TASK_SETTINGS, ...options.taskSettings }, onError);
+  const base = createMethods({
     registry,
     info: options.info,
     notifyResourceUpdated: (uri) => {
@@ -65,6 +75,7 @@ export function createCore(options: {
       if (located.stack && logger.format !== 'json') logger.raw(located.stack.split('\n').slice(1).join('\n'));
     },
   });
+  const methods = withTasks(base, { tasks, registry, onError });
   const hub: SessionHub = new SessionHub({
     methods: options.instrument ? options.instrument(methods, registry) : methods,
     maxSessions: options.maxSessions,
@@ -85,6 +96,7 @@ export function createCore(options: {
   return {
     registry,
     hub,
+    tasks,
     onError,
     onResourceUpdate(listener) {
       updateListeners.add(listener);
@@ -92,7 +104,9 @@ export function createCore(options: {
     },
     async stop() {
       stopUpdates();
+      await tasks.close();
       await hub.closeAll();
+      await store.close();
     },
   };
 }

@@ -16,6 +16,7 @@ import { INVALID_PARAMS, RESOURCE_NOT_FOUND, RpcError } from './rpc.js';
 import type { MethodTable, RequestInfo } from './session.js';
 import type { RequestAbort } from './request-abort.js';
 import { AbortReason, type Session } from './session.js';
+import { LEGACY_TASKS_CAPABILITY } from './tasks/task-methods.js';
 
 export interface ServerInfo {
   name: string;
@@ -100,15 +101,22 @@ export function createMethods(deps: MethodDeps): MethodTable {
       const ms = performance.now() - started;
       if (ms > tool.timeoutMs && !controller.aborted) {
         deps.onToolError(tool.name, new Error(`blocked the event loop for ${Math.round(ms)} ms, past its ${tool.timeoutMs} ms timeout; every session waited (run tool code in workers, the default, to stop it for real)`));
+        if (request.asTask) throw new RpcError(-32603, `Tool ${tool.name} timed out after ${tool.timeoutMs} ms`);
         return errorResult(`Tool ${tool.name} timed out after ${tool.timeoutMs} ms`);
       }
       return toCallToolResult(value, tool);
     } catch (error) {
       const reason = controller.reason as AbortReason | undefined;
-      if (controller.aborted && reason?.kind === 'timeout') return errorResult(reason.message);
+      if (controller.aborted && reason?.kind === 'timeout') {
+        if (request.asTask) throw new RpcError(-32603, reason.message);
+        return errorResult(reason.message);
+      }
       if (controller.aborted) throw reason;
-      if (!isToolError(error)) deps.onToolError(tool.name, error);
       const message = error instanceof Error ? error.message : String(error);
+      if (!isToolError(error)) {
+        deps.onToolError(tool.name, error);
+        if (request.asTask) throw new RpcError(-32603, `Tool ${tool.name} failed: ${message || 'no message'}`);
+      }
       return errorResult(message || `Tool ${tool.name} failed`);
     } finally {
       clearTimeout(timer);
@@ -125,7 +133,7 @@ export function createMethods(deps: MethodDeps): MethodTable {
       session.clientInfo = params.clientInfo as Implementation | undefined;
       return {
         protocolVersion,
-        capabilities: SERVER_CAPABILITIES,
+        capabilities: { ...SERVER_CAPABILITIES, tasks: LEGACY_TASKS_CAPABILITY },
         serverInfo: { name: deps.info.name, version: deps.info.version },
         ...(deps.info.instructions && { instructions: deps.info.instructions }),
       };

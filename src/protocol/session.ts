@@ -17,6 +17,11 @@ export interface RequestInfo {
   /** Aborted on cancel, timeout or disconnect; a method may abort it itself (a timeout). */
   controller: RequestAbort;
   extra?: MessageExtraInfo;
+  /**
+   * The call runs as a task: a handler's failure (not a ToolError) or timeout fails it with a
+   * JSON-RPC error, where a plain call answers an `isError` result.
+   */
+  asTask?: boolean;
 }
 
 export type MethodHandler = (session: Session, params: Record<string, unknown>, request: RequestInfo) => Promise<unknown>;

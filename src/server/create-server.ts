@@ -59,7 +59,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       : undefined;
   await directory?.start();
   const observability = await Observability.start(logger, packageVersion, options.requestLogger);
-  const { registry, hub, onError, onResourceUpdate, stop } = createCore({
+  const { registry, hub, tasks, onError, onResourceUpdate, stop } = createCore({
     instrument: observability.instrument,
     locateToolError: observability.locator(() => registry),
     directory,
@@ -68,6 +68,10 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
     maxSessionsPerClient: options.maxSessionsPerClient ?? DEFAULTS.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
+    taskSettings: {
+      ...(options.maxTasks !== undefined && { maxRunning: options.maxTasks }),
+      ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),
+    },
   });
   observability.attach(registry, hub);
   const metrics = observability.metrics!;
@@ -87,6 +91,8 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     directory,
     onError,
     paramHeaders: (tool) => registry.tools.get(tool)?.paramHeaders,
+    tasks,
+    taskOf: (tool) => registry.tools.get(tool)?.task,
   });
   registry.on('change', (changes) => modern.listChanged(changes));
   const stopModernUpdates = onResourceUpdate((uri) => modern.resourceUpdated(uri));

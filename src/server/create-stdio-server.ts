@@ -16,7 +16,7 @@ import { packageVersion } from '../version.js';
 import { DEFAULTS, type ServerOptions } from './options.js';
 
 /** What a stdio server takes: everything of `ServerOptions` that means something without HTTP. */
-export type StdioServerOptions = Pick<ServerOptions, 'dir' | 'definitions' | 'watch' | 'name' | 'version' | 'instructions' | 'logLevel' | 'logFormat' | 'logger' | 'shutdownTimeoutMs' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs'> & {
+export type StdioServerOptions = Pick<ServerOptions, 'dir' | 'definitions' | 'watch' | 'name' | 'version' | 'instructions' | 'logLevel' | 'logFormat' | 'logger' | 'shutdownTimeoutMs' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs' | 'maxTasks' | 'taskTtlMs'> & {
   /** Where requests come from (default: process.stdin). */
   input?: Readable;
   /** Where JSON-RPC goes (default: fd 1, whose other writers are sent to stderr while the server runs). */
@@ -47,7 +47,16 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
   };
   // Before any tool file runs: a console.log at a file's top level must not reach the client either.
   const claimed = options.output ? undefined : claimStdout();
-  const { registry, hub, onError, onResourceUpdate, stop } = createCore({ info, logger, maxSessions: 1, sessionTimeoutMs: NEVER });
+  const { registry, hub, onError, onResourceUpdate, stop } = createCore({
+    info,
+    logger,
+    maxSessions: 1,
+    sessionTimeoutMs: NEVER,
+    taskSettings: {
+      ...(options.maxTasks !== undefined && { maxRunning: options.maxTasks }),
+      ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),
+    },
+  });
   const started = performance.now();
   let folder: DefinitionFolder | undefined;
   let watcher: FolderWatcher | undefined;

@@ -36,6 +36,10 @@ export interface ServerOptions {
   /** Sessions one client (its identity when auth is on, else its remote address) may hold; 0: no cap. */
   maxSessionsPerClient?: number;
   sessionTimeoutMs?: number;
+  /** Tasks whose handler runs in this process at once; one more is refused with an error. */
+  maxTasks?: number;
+  /** How long a task and its result are kept (from its creation) at most; a tool may ask for less. */
+  taskTtlMs?: number;
   maxBodyBytes?: number;
   /** How long a request body may take to arrive before it gets 408 and its connection is closed. */
   bodyTimeoutMs?: number;
@@ -99,6 +103,8 @@ export const DEFAULTS = {
   maxSessions: 10_000,
   maxSessionsPerClient: 0,
   sessionTimeoutMs: 30 * 60_000,
+  maxTasks: 100,
+  taskTtlMs: 60 * 60_000,
   maxBodyBytes: 4 * 1024 * 1024,
   bodyTimeoutMs: 10_000,
   maxBufferedBytes: 8 * 1024 * 1024,

@@ -10,6 +10,19 @@ import { removeDir } from '../helpers/temp.js';
 export const CONFORMANCE_VERSION = '0.1.16';
 /** The newest prerelease, the only suite with 2026-07-28 scenarios so far. */
 export const PRERELEASE_VERSION = '0.2.0-alpha.12';
+/** The tasks extension's scenarios (SEP-2663) of that suite. */
+const TASKS_SCENARIOS = [
+  'tasks-capability-negotiation',
+  'tasks-dispatch-and-envelope',
+  'tasks-lifecycle',
+  'tasks-mrtr-composition',
+  'tasks-mrtr-input',
+  'tasks-request-headers',
+  'tasks-request-state-removal',
+  'tasks-required-task-error',
+  'tasks-status-notifications',
+  'tasks-wire-fields',
+];
 /** Its scenarios for 2026-07-28 that count (tasks-* is an extension it runs but does not score). */
 const SCORED_2026_SCENARIOS = 37;
 /** Active server scenarios in the pinned version; a drop means scenarios silently stopped running. */
@@ -115,7 +128,7 @@ it(
 );
 
 it(
-  `passes every scored 2026-07-28 scenario of the prerelease suite ${PRERELEASE_VERSION}, and its pending header scenarios`,
+  `passes every scored 2026-07-28 scenario of the prerelease suite ${PRERELEASE_VERSION}, its pending header scenarios and every tasks-* scenario`,
   async () => {
     // A copy, watched: server-stateless changes the lists through tools that write definition files.
     const folder = path.join(outDir, 'everything');
@@ -124,9 +137,11 @@ it(
     const dir = path.join(outDir, 'modern');
     const run = await runSuite(['server', '--url', watched.mcpUrl, '--requirements', '2026-07-28', '-o', dir], PRERELEASE_VERSION).finally(() => watched.stop());
     const results = await readResults(dir).catch(() => new Map<string, Check[]>());
-    // mcp-sse has no tasks (an extension the suite runs and does not score).
+    // The tasks extension's scenarios run here too (the suite does not score extensions): all must pass.
     const counted = new Map([...results].filter(([scenario]) => !scenario.startsWith('tasks-')));
     expect(counted.size, `scenarios that produced results:\n${run.output}`).toBeGreaterThanOrEqual(SCORED_2026_SCENARIOS);
+    expect([...results.keys()].filter((s) => s.startsWith('tasks-')).sort()).toEqual(TASKS_SCENARIOS);
+    expect(problems(results), 'checks that did not pass').toEqual([]);
     for (const pending of ['http-header-validation', 'http-custom-header-server-validation', 'json-schema-2020-12']) {
       expect(counted.has(pending), pending).toBe(true);
     }

@@ -58,6 +58,8 @@ export function addServeOptions(command: Command): Command {
     .option('--write-timeout <ms>', 'drop a session whose client has read nothing of its backlog for this long', parseInteger('--write-timeout', 1), DEFAULTS.writeTimeoutMs)
     .option('--max-sessions-per-client <n>', 'sessions one client (identity with auth, else address) may hold; 0: no cap', parseInteger('--max-sessions-per-client'), DEFAULTS.maxSessionsPerClient)
     .option('--body-timeout <ms>', 'a request body must arrive within this long, or gets 408 and its connection is closed', parseInteger('--body-timeout', 1), DEFAULTS.bodyTimeoutMs)
+    .option('--max-tasks <n>', 'tasks running at once in this process before one more is refused', parseInteger('--max-tasks', 1), DEFAULTS.maxTasks)
+    .option('--task-ttl <ms>', 'how long a task and its result are kept, from its creation', parseInteger('--task-ttl', 1), DEFAULTS.taskTtlMs)
     .option('--resume-window <ms>', 'how long Streamable HTTP calls whose stream dropped wait for the client to resume it; 0: stop them at once', parseInteger('--resume-window'), DEFAULTS.resumeWindowMs)
     .option('--shutdown-timeout <ms>', 'on SIGTERM, how long running calls may finish', parseInteger('--shutdown-timeout'), DEFAULTS.shutdownTimeoutMs)
 

@@ -42,6 +42,8 @@ export async function runStdio(options: ConfigFile & { dir: string; shownDir: st
       toolWorkers: options.toolWorkers,
       toolMemoryMb: options.toolMemoryMb,
       loadTimeoutMs: options.loadTimeoutMs,
+      maxTasks: options.maxTasks,
+      taskTtlMs: options.taskTtlMs,
       logger,
     });
   } catch (error) {

@@ -181,6 +181,8 @@ function flagOptions(opts: Record<string, any>, keep: (flag: string) => boolean)
     maxBodyBytes: pick('maxBody'),
     bodyTimeoutMs: pick('bodyTimeout'),
     maxSessionsPerClient: pick('maxSessionsPerClient'),
+    maxTasks: pick('maxTasks'),
+    taskTtlMs: pick('taskTtl'),
     shutdownTimeoutMs: pick('shutdownTimeout'),
     writeTimeoutMs: pick('writeTimeout'),
     resumeWindowMs: pick('resumeWindow'),
