@@ -9,11 +9,7 @@ import type { Exchange } from './exchange.js';
 import type { HeldCalls } from './held-calls.js';
 import { ModernCall, type CallIdentity, type CallOutcome } from './modern-call.js';
 import type { ResultStamp } from './results.js';
-import type { LoadedTask } from '../definitions/definitions.js';
-import { identityOf } from '../protocol/identity.js';
-import { withProgressToken } from '../protocol/tasks/legacy-task.js';
-import { createdTask, declaresTasks, TASKS_REQUIRED } from '../protocol/tasks/task-methods.js';
-import type { Tasks } from '../protocol/tasks/tasks.js';
+import { promoteAnswered, startCall, type TaskCallDeps } from './task-calls.js';
 
 /** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
 const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
@@ -53,17 +49,9 @@ export function createMethodCalls(options: {
   host: SessionHost;
   held: HeldCalls;
   results: ResultStamp;
-  tasks?: Tasks;
-  /** How a served tool runs as a task, undefined for one that does not (or is not served). */
-  taskOf?(tool: string): LoadedTask | undefined;
-}) {
-  const { methods, host, held, results, tasks } = options;
+} & TaskCallDeps) {
+  const { methods, host, held, results } = options;
   let running = 0;
-
-  /** Makes the task a call becomes, durable before the client hears of it. */
-  async function taskFor(identity: CallIdentity, task: LoadedTask) {
-    return tasks!.create({ era: '2026', owner: identityOf(identity.auth), ttlMs: task.ttlMs, pollIntervalMs: task.pollIntervalMs });
-  }
 
   async function outcomeOf(method: string, message: ModernMessage, exchange: Exchange): Promise<unknown> {
     const handler = methods[method]!;
@@ -82,30 +70,13 @@ export function createMethodCalls(options: {
       if (!resumed) throw new Refused(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
       call = resumed;
       call.answer(responses as Record<string, unknown> | undefined);
-      if (call.becomesTask && !call.task) {
-        // The first questions of an `askFirst` task tool are answered: from here on it is a task.
-        const run = await taskFor(identity, options.taskOf?.(String(params.name)) ?? { support: 'optional', askFirst: true }).catch((error) => {
-          call.abandon();
-          throw error;
-        });
-        call.promote(run);
-        return createdTask(run.created);
-      }
+      const created = await promoteAnswered(options, call, params);
+      if (created) return created;
       pending = call.serve(exchange);
     } else {
-      const task = method === 'tools/call' && tasks ? options.taskOf?.(String(params.name)) : undefined;
-      const wantsTask = task !== undefined && declaresTasks(identity.clientCapabilities);
-      if (task?.support === 'required' && !wantsTask) {
-        const message = `Tool ${String(params.name)} runs only as a task: declare the "io.modelcontextprotocol/tasks" extension in the request's clientCapabilities`;
-        throw new Refused(MISSING_CAPABILITY, message, TASKS_REQUIRED, 400);
-      }
-      if (wantsTask && !task.askFirst) {
-        const run = await taskFor(identity, task);
-        new ModernCall(identity, host).startAsTask(handler, message.id!, withProgressToken(params, run.taskId).params, run);
-        return createdTask(run.created);
-      }
-      call = new ModernCall(identity, host);
-      call.becomesTask = wantsTask;
+      const started = await startCall(options, method, params, identity, host, handler, message.id!);
+      if ('answer' in started) return started.answer;
+      call = started.call;
       call.preanswer(responses as Record<string, unknown> | undefined);
       pending = call.start(exchange, handler, message.id!, params);
     }

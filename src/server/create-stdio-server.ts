@@ -47,7 +47,7 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
   };
   // Before any tool file runs: a console.log at a file's top level must not reach the client either.
   const claimed = options.output ? undefined : claimStdout();
-  const { registry, hub, onError, onResourceUpdate, stop } = createCore({
+  const { registry, hub, tasks, onError, onResourceUpdate, stop } = createCore({
     info,
     logger,
     maxSessions: 1,
@@ -85,6 +85,8 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
     input,
     output: options.output ?? claimed!.protocol,
     onError,
+    tasks,
+    taskOf: (tool) => registry.tools.get(tool)?.task,
   });
   registry.on('change', (changes) => endpoint.listChanged(changes));
   const stopUpdates = onResourceUpdate((uri) => endpoint.resourceUpdated(uri));

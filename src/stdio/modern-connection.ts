@@ -12,7 +12,10 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import { HeldCalls } from '../modern/held-calls.js';
+import { promoteAnswered, startCall, type TaskCallDeps } from '../modern/task-calls.js';
+import { TASKS_EXTENSION } from '../protocol/tasks/tasks.js';
 import { ModernCall, type CallIdentity, type CallOutcome, type ExchangeSink } from '../modern/modern-call.js';
 import { SERVER_CAPABILITIES, type ServerInfo } from '../protocol/mcp-methods.js';
 import { RpcError } from '../protocol/rpc.js';
@@ -29,6 +32,8 @@ const SERVED_METHODS = [
   'prompts/get',
   'completion/complete',
 ] as const;
+/** The tasks extension's methods, answered by the shared table like the others. */
+const TASK_METHODS = ['tasks/get', 'tasks/update', 'tasks/cancel'] as const;
 /** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
 const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
 const PARK_TIMEOUT_MS = 5 * 60_000;
@@ -36,7 +41,7 @@ const PARK_TIMEOUT_MS = 5 * 60_000;
 const PROGRESS_TO_RESULT_GAP_MS = 40;
 const MAX_HELD = 1024;
 
-export interface ModernConnectionOptions {
+export interface ModernConnectionOptions extends TaskCallDeps {
   methods: MethodTable;
   info: ServerInfo;
   /** Hot reload is on: lists may change at any moment, so clients must not cache them. */
@@ -93,21 +98,23 @@ export function modernConnection(options: ModernConnectionOptions): ModernConnec
       },
     };
     let call: ModernCall;
-    let pending: Promise<CallOutcome>;
-    if (typeof state === 'string') {
-      const resumed = held.take(state, method, undefined);
-      if (!resumed) throw new ProtocolError(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
-      call = resumed;
-      call.answer(ctx.mcpReq.inputResponses);
-      pending = call.serve(sink);
-    } else {
-      call = new ModernCall(identityFrom(ctx), host);
-      call.preanswer(ctx.mcpReq.inputResponses);
-      pending = call.start(sink, handler, ctx.mcpReq.id, params);
-    }
     let outcome: CallOutcome;
     try {
-      outcome = await pending;
+      if (typeof state === 'string') {
+        const resumed = held.take(state, method, undefined);
+        if (!resumed) throw new ProtocolError(-32602, 'Invalid or expired requestState', { reason: 'invalid_request_state' });
+        call = resumed;
+        call.answer(ctx.mcpReq.inputResponses);
+        const created = await promoteAnswered(options, call, params);
+        if (created) return created;
+        outcome = await call.serve(sink);
+      } else {
+        const started = await startCall(options, method, params, identityFrom(ctx), host, handler, ctx.mcpReq.id);
+        if ('answer' in started) return started.answer;
+        call = started.call;
+        call.preanswer(ctx.mcpReq.inputResponses);
+        outcome = await call.start(sink, handler, ctx.mcpReq.id, params);
+      }
     } catch (error) {
       throw error instanceof RpcError ? new ProtocolError(error.code, error.message, error.data) : error;
     }
@@ -138,7 +145,7 @@ export function modernConnection(options: ModernConnectionOptions): ModernConnec
   const server = new Server(
     { name: options.info.name, version: options.info.version },
     {
-      capabilities: SERVER_CAPABILITIES,
+      capabilities: { ...SERVER_CAPABILITIES, extensions: { ...SERVER_CAPABILITIES.extensions, [TASKS_EXTENSION]: {} } },
       ...(options.info.instructions && { instructions: options.info.instructions }),
       cacheHints: { 'server/discover': lists, 'tools/list': lists, 'prompts/list': lists, 'resources/templates/list': lists, 'resources/list': dynamic, 'resources/read': dynamic },
     },
@@ -151,6 +158,14 @@ export function modernConnection(options: ModernConnectionOptions): ModernConnec
       } finally {
         running--;
       }
+    }) as never);
+  }
+  for (const method of TASK_METHODS) {
+    // Not methods the SDK knows for this revision: registered with a schema, as its era gate asks.
+    server.setRequestHandler(method as never, { params: z.looseObject({ taskId: z.string() }) } as never, (async (params: Record<string, unknown>, ctx: ServerContext) => {
+      // The SDK lifts `inputResponses` off the params of any request; tasks/update needs them back.
+      const withResponses = ctx.mcpReq.inputResponses ? { ...params, inputResponses: ctx.mcpReq.inputResponses } : params;
+      return serveCall(method, withResponses, ctx);
     }) as never);
   }
   return {

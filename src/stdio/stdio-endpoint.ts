@@ -8,8 +8,9 @@ import type { SessionHub } from '../protocol/session-hub.js';
 import { legacyConnection, STDIO_SESSION_ID } from './legacy-connection.js';
 import { LineTransport } from './line-transport.js';
 import { modernConnection, type ModernConnection } from './modern-connection.js';
+import type { TaskCallDeps } from '../modern/task-calls.js';
 
-export interface StdioEndpointOptions {
+export interface StdioEndpointOptions extends TaskCallDeps {
   hub: SessionHub;
   info: ServerInfo;
   watching: boolean;
@@ -46,7 +47,14 @@ export function createStdioEndpoint(options: StdioEndpointOptions): StdioEndpoin
   const where = 'stdio';
   const factory = ({ era }: { era: 'legacy' | 'modern' }) => {
     if (era === 'legacy') return legacyConnection(options.hub);
-    modern = modernConnection({ methods: options.hub.methods, info: options.info, watching: options.watching, onError: options.onError });
+    modern = modernConnection({
+      methods: options.hub.methods,
+      info: options.info,
+      watching: options.watching,
+      onError: options.onError,
+      tasks: options.tasks,
+      taskOf: options.taskOf,
+    });
     return modern.server;
   };
   const wire = new LineTransport(options.input, options.output);

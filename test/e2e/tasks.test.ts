@@ -1,11 +1,16 @@
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Client as ModernSdkClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { serve, type ServeHandle } from '../helpers/cli.js';
+import { BIN, serve, type ServeHandle } from '../helpers/cli.js';
+import { modernEnvelope } from '../helpers/modern-client.js';
 import { connect, TRANSPORTS, type ConnectedClient } from '../helpers/clients.js';
 import { eventually, reloadLine } from '../helpers/hot-reload.js';
 import { removeDir, tempDir, writeFiles } from '../helpers/temp.js';
@@ -252,6 +257,10 @@ describe('hot reload and tasks', () => {
     await rm(path.join(dir, 'slow.ts'));
     await server.waitFor(/slow\.ts: -slow/, { from });
     expect(await resultOf(taskId)).toBe('v2 done after 30 steps');
+    // Back for the tests after this one.
+    const again = server.output().length;
+    await writeFiles(dir, { 'slow.ts': slowSource('v1') });
+    await server.waitFor(/slow\.ts: \+slow/, { from: again });
   });
 });
 
@@ -270,6 +279,57 @@ describe('task ttl', () => {
     } finally {
       await c.close();
       await short.stop();
+    }
+  });
+});
+
+describe('tasks over stdio', () => {
+  it('2025-11-25: the SDK v1 StdioClientTransport runs a task to its result', async () => {
+    const client = new Client({ name: 'tasks-stdio', version: '1' }, { capabilities: { tasks: {} } });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [BIN, 'serve', dir, '--stdio'], stderr: 'pipe' }));
+    try {
+      const seen: string[] = [];
+      let text = '';
+      for await (const m of client.experimental.tasks.callToolStream({ name: 'slow', arguments: { steps: 3 } }, CallToolResultSchema, { task: {} })) {
+        seen.push(m.type);
+        if (m.type === 'result') text = textOf(m.result as { content: unknown });
+      }
+      expect(seen[0]).toBe('taskCreated');
+      expect(text).toMatch(/done after 3 steps/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('2026-07-28: JSON lines on a real pipe create a task and poll it to completion', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', dir, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const waiting = new Map<number, (message: Record<string, unknown>) => void>();
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const message = JSON.parse(line) as { id?: number };
+      if (typeof message.id === 'number') waiting.get(message.id)?.(message);
+    });
+    let next = 0;
+    const withTasks = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+    const rpc = (method: string, params: Record<string, unknown> = {}, capabilities: Record<string, unknown> = withTasks) =>
+      new Promise<Record<string, any>>((resolve) => {
+        const id = ++next;
+        waiting.set(id, resolve);
+        child.stdin.write(JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: modernEnvelope(capabilities) } }) + '\n');
+      });
+    try {
+      const discovered = await rpc('server/discover');
+      expect(discovered.result.capabilities.extensions).toHaveProperty(['io.modelcontextprotocol/tasks']);
+      const created = (await rpc('tools/call', { name: 'slow', arguments: { steps: 3 } })).result;
+      expect(created).toMatchObject({ resultType: 'task', status: 'working' });
+      let task: Record<string, any> = {};
+      await eventually(async () => (task = (await rpc('tasks/get', { taskId: created.taskId })).result).status === 'completed', { what: 'the stdio task to complete' });
+      expect(task.result.content[0].text).toMatch(/done after 3 steps/);
+      // A client without the extension: a task-only tool is refused with the capability it lacks.
+      const refused = await rpc('tools/call', { name: 'ask', arguments: {} }, {});
+      expect(refused.error).toMatchObject({ code: -32021, data: { requiredCapabilities: { extensions: { 'io.modelcontextprotocol/tasks': {} } } } });
+    } finally {
+      child.stdin.end();
+      await new Promise((resolve) => child.once('exit', resolve));
     }
   });
 });
