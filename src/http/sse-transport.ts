@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { capBuffered } from './slow-consumer.js';
+import { capBuffered, endOrCut } from './slow-consumer.js';
 import { duplicateIdError } from '../protocol/rpc.js';
 
 export const SSE_HEADERS = {
@@ -172,19 +172,8 @@ export class SseServerTransport implements Transport {
     await Promise.race([written, this.gone]);
   }
 
-  /**
-   * Ends the stream. A client that reads gets what was queued; one that does not would keep the
-   * socket open for good (end waits for the backlog), so it is destroyed after the write timeout.
-   */
   async close(): Promise<void> {
-    const { res } = this;
-    if (!this.closed && !res.destroyed) {
-      res.end();
-      if (!res.writableFinished) {
-        const timer = setTimeout(() => res.destroy(), this.options.writeTimeoutMs || 30_000).unref();
-        res.once('close', () => clearTimeout(timer));
-      }
-    }
+    if (!this.closed) endOrCut(this.res, this.options.writeTimeoutMs || 30_000);
     this.finish();
   }
 

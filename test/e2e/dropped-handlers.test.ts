@@ -70,10 +70,44 @@ afterAll(async () => {
   await removeDir(dir);
 });
 
+/** A call whose answer stream the client stops reading, and that stream as the client sees it. */
+interface StuckCall {
+  res: http.IncomingMessage;
+  ended: Promise<void>;
+}
+
+async function stuckSseCall(server: ServeHandle, call: object): Promise<StuckCall> {
+  const sse: RawSse = await openRawSse(server.sseUrl);
+  expect(sse.status).toBe(200);
+  sse.res.pause();
+  expect((await rawRequest(`${server.url}${sse.endpoint}`, { method: 'POST', headers: HEADERS, body: JSON.stringify(call) })).status).toBe(202);
+  return { res: sse.res, ended: sse.ended };
+}
+
+const MCP_HEADERS = { ...HEADERS, accept: 'application/json, text/event-stream' };
+
+/** Streamable HTTP: the call's own POST response carries its logs; the client stops reading it. */
+async function stuckHttpCall(server: ServeHandle, call: object): Promise<StuckCall> {
+  const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+  const init = await rawRequest(server.mcpUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(initialize) });
+  expect(init.status).toBe(200);
+  const headers = { ...MCP_HEADERS, 'mcp-session-id': String(init.headers['mcp-session-id']), 'mcp-protocol-version': '2025-11-25' };
+  return new Promise((resolve, reject) => {
+    const req = http.request(server.mcpUrl, { method: 'POST', headers, agent: false }, (res) => {
+      expect(res.statusCode).toBe(200);
+      res.pause();
+      resolve({ res, ended: new Promise((done) => res.once('close', () => done())) });
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify(call));
+  });
+}
+
 describe.each([
-  ['tool workers', []],
-  ['--isolation none', ['--isolation', 'none']],
-])('a legacy SSE client that stops reading while its handler logs (%s)', (_name, extra) => {
+  ['legacy SSE', 'tool workers', stuckSseCall, []],
+  ['legacy SSE', '--isolation none', stuckSseCall, ['--isolation', 'none']],
+  ['Streamable HTTP', 'tool workers', stuckHttpCall, []],
+] as const)('a %s client that stops reading while its handler logs (%s)', (_transport, _isolation, stuckCall, extra) => {
   let server: ServeHandle;
   const release = releaseServer();
   beforeAll(async () => {
@@ -89,14 +123,10 @@ describe.each([
   it('aborts its handlers, fails their logs, closes its sockets, and frees its slot once they settle', async () => {
     const releaseUrl = await release.listen();
     const from = server.output().length;
-    const streams: RawSse[] = [];
+    const streams: StuckCall[] = [];
     for (let i = 0; i < CLIENTS; i++) {
-      const sse = await openRawSse(server.sseUrl);
-      expect(sse.status).toBe(200);
-      sse.res.pause();
-      streams.push(sse);
       const call = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'chatty', arguments: { tag: `c${i}`, release: releaseUrl } } };
-      expect((await rawRequest(`${server.url}${sse.endpoint}`, { method: 'POST', headers: HEADERS, body: JSON.stringify(call) })).status).toBe(202);
+      streams.push(await stuckCall(server, call));
     }
 
     for (let i = 0; i < CLIENTS; i++) {
@@ -108,10 +138,10 @@ describe.each([
 
     // The server closed each stream while its handler still runs: reading on, the client finds
     // the response cut short (no final chunk), not ended.
-    for (const sse of streams) {
-      sse.res.resume();
-      await sse.ended;
-      expect(sse.res.complete).toBe(false);
+    for (const stream of streams) {
+      stream.res.resume();
+      await stream.ended;
+      expect(stream.res.complete).toBe(false);
     }
     // Gone from the count of live sessions, not from --max-sessions while their handlers run.
     const during = await waitForHealth(server.url, (h) => h.sessions.total === 0);
