@@ -63,7 +63,7 @@ export class SessionHub implements SessionHost {
     for (const session of sessions) {
       if (session.used || session.inflight.size > 0 || session.isClosed) continue;
       // Leaves `sessions` at once: close marks the session closed before its transport ends.
-      void session.close('evicted to make room for a new session');
+      void session.close('the session was evicted to make room for a new one');
       return true;
     }
     return false;

@@ -9,10 +9,10 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { AbortReason, RequestAbort } from './request-abort.js';
-
-export { AbortReason };
 import { RpcError } from './rpc.js';
 import { ClientRequests, type ClientRequestOptions } from './client-requests.js';
+
+export { AbortReason };
 
 /** What a method of the table gets besides its params; the table is what sessions of every transport answer from. */
 export interface RequestInfo {
@@ -26,7 +26,6 @@ export type MethodHandler = (session: Session, params: Record<string, unknown>, 
 export type MethodTable = Record<string, MethodHandler | undefined>;
 
 export type TransportKind = 'sse' | 'http' | 'stdio' | 'memory';
-
 
 export interface SessionHost {
   methods: MethodTable;
@@ -65,8 +64,7 @@ export class Session {
   /** SSE requests that sent progress before their result, and when (see `request`). */
   private notifiedRequests?: Map<RequestId, number>;
   private closed = false;
-  /** Why it closed: what its handlers' signals and pending notifications are told. */
-  closeReason?: AbortReason;
+  private closedBy?: AbortReason;
   /** Handler work still running (see `track`), which may outlive its request's answer. */
   private running = 0;
 
@@ -83,6 +81,11 @@ export class Session {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Why it closed: what its handlers' signals and pending notifications are told. */
+  get closeReason(): AbortReason | undefined {
+    return this.closedBy;
   }
 
   /** Closed, and nothing it started still runs: what `--max-sessions` waits for before the slot is free. */
@@ -227,7 +230,7 @@ export class Session {
    * Callers that do not wait for it must catch.
    */
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
-    if (this.closed) return Promise.reject(this.closeReason);
+    if (this.closed) return Promise.reject(this.closedBy);
     // Only progress is lost to the SDK client's race (see `request`): log messages have a handler
     // that outlives the request. Over stdio both arrive in one pipe read just as over SSE.
     const racing = relatedRequestId !== undefined && (this.kind === 'sse' || this.kind === 'stdio') && method === 'notifications/progress';
@@ -236,7 +239,7 @@ export class Session {
     // The gap counts from when the transport took the notification, where that comes later (a busy pipe).
     if (racing) void sent.then(() => this.inflight.has(relatedRequestId) && this.notifiedRequests?.set(relatedRequestId, performance.now()));
     return sent.then(() => {
-      if (this.closed) throw this.closeReason;
+      if (this.closed) throw this.closedBy;
     });
   }
 
@@ -259,7 +262,7 @@ export class Session {
     this.closed = true;
     // A transport that cut the stream itself says why (a client that stopped reading).
     const message = why ?? (this.transport as { dropReason?: string }).dropReason ?? 'the client disconnected';
-    const reason = (this.closeReason = new AbortReason('disconnected', message));
+    const reason = (this.closedBy = new AbortReason('disconnected', message));
     for (const controller of this.inflight.values()) controller.abort(reason);
     this.outbound?.rejectAll(new Error(`the session closed before the client answered: ${message}`));
     this.host.onClose(this);
