@@ -54,7 +54,7 @@ export function createHealthRoutes(options: HealthOptions) {
       tools: registry.tools.size,
       resources: registry.resources.size,
       prompts: registry.prompts.size,
-      sessions: { total: hub.sessions.size, sse: counts.sse, http: counts.http },
+      sessions: { total: hub.sessions.size, sse: counts.sse, http: counts.http, draining: hub.draining.size },
     };
     if (!(await maySee(req))) return sendJson(res, 200, brief);
     sendJson(res, 200, {

@@ -50,3 +50,15 @@ export function capBuffered(res: ServerResponse, limits: StuckLimits, onStuck: (
   }) as ServerResponse['write'];
   res.once('close', () => clearTimeout(stall));
 }
+
+/**
+ * Ends a response the server is done with. A client that reads gets what was queued; one that
+ * does not would hold the socket for good (end waits for the backlog), so after `ms` it is cut.
+ */
+export function endOrCut(res: ServerResponse, ms: number): void {
+  if (res.destroyed) return;
+  res.end();
+  if (res.writableFinished) return;
+  const timer = setTimeout(() => res.destroy(), ms).unref();
+  res.once('close', () => clearTimeout(timer));
+}

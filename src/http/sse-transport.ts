@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { capBuffered } from './slow-consumer.js';
+import { capBuffered, endOrCut } from './slow-consumer.js';
 import { duplicateIdError } from '../protocol/rpc.js';
 
 export const SSE_HEADERS = {
@@ -88,9 +88,12 @@ export class SseServerTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   private closed = false;
+  /** Set when the transport cut the stream itself: the session tells its handlers why. */
+  dropReason?: string;
   private readonly ticker?: KeepaliveTicker;
-  /** Settles when the stream closes, for writes whose callback never comes. */
+  /** Settles when the stream closes or the transport does, for writes whose callback never comes. */
   private readonly gone: Promise<void>;
+  private markGone!: () => void;
   /** Messages leave in order; each waits its turn while the backlog is over the cap. */
   private turn: Promise<void> = Promise.resolve();
 
@@ -99,13 +102,19 @@ export class SseServerTransport implements Transport {
     private readonly options: SseTransportOptions,
   ) {
     this.sessionId = options.sessionId;
-    this.gone = new Promise((resolve) => res.once('close', () => resolve()));
+    this.gone = new Promise((resolve) => (this.markGone = resolve));
+    res.once('close', () => this.markGone());
     if (options.keepaliveMs > 0) this.ticker = tickerFor(options.keepaliveMs);
   }
 
   async start(): Promise<void> {
     const { res } = this;
-    capBuffered(res, { stallMs: this.options.writeTimeoutMs }, () => this.options.onSlowConsumer?.());
+    capBuffered(res, { stallMs: this.options.writeTimeoutMs }, () => {
+      this.dropReason = 'the session was dropped: its client stopped reading';
+      this.options.onSlowConsumer?.();
+      // Now, not on the socket's 'close': handlers waiting on this stream are told at once.
+      this.finish();
+    });
     res.writeHead(200, SSE_HEADERS);
     res.write(`event: endpoint\ndata: ${this.options.endpoint}\n\n`);
     res.on('close', () => this.finish());
@@ -164,13 +173,14 @@ export class SseServerTransport implements Transport {
   }
 
   async close(): Promise<void> {
-    if (!this.closed) this.res.end();
+    if (!this.closed) endOrCut(this.res, this.options.writeTimeoutMs || 30_000);
     this.finish();
   }
 
   private finish() {
     if (this.closed) return;
     this.closed = true;
+    this.markGone();
     this.ticker?.delete(this.res);
     this.onclose?.();
   }

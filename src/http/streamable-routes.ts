@@ -98,7 +98,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
   function dropWhenStuck(res: ServerResponse, session: Session) {
     capBuffered(res, { maxBytes: options.maxBufferedBytes, stallMs: options.writeTimeoutMs }, () => {
       options.onSlowConsumer(session.id);
-      void session.close();
+      void session.close('the session was dropped: its client stopped reading');
     });
   }
 
@@ -114,6 +114,7 @@ export function createStreamableRoutes(options: StreamableRouteOptions) {
       onInitialized: () => hub.register(session!),
       resumeWindowMs: options.resumeWindowMs,
       protocolVersion: () => session?.protocolVersion,
+      writeTimeoutMs: options.writeTimeoutMs,
       // A POST's stream is the only way back for its calls: lost and not resumed, they stop.
       onAbandoned: (ids) => {
         for (const requestId of ids) session?.abortRequest(requestId, new AbortReason('disconnected', 'the client disconnected'));

@@ -5,6 +5,7 @@ import { sendRpcError } from './body.js';
 import { duplicateIdError } from '../protocol/rpc.js';
 import { SSE_HEADERS, tickerFor, type KeepaliveTicker } from './sse-transport.js';
 import { StandaloneStream } from './standalone-stream.js';
+import { endOrCut } from './slow-consumer.js';
 import { extraFor, inFlightAgain, unsupportedVersion } from './streamable-checks.js';
 import { newPostStream, recordEvent, type PostStream } from './post-stream.js';
 
@@ -27,6 +28,8 @@ export interface StreamableTransportOptions {
   onAbandoned(ids: RequestId[]): void;
   /** The revision the session negotiated, which decides whether streams are primed. */
   protocolVersion(): string | undefined;
+  /** How long a stream ended by `close` may take to flush before its socket is cut. */
+  writeTimeoutMs?: number;
 }
 
 /** How long a client waits before reconnecting to a stream the server ended early (SSE `retry`). */
@@ -284,7 +287,7 @@ export class StreamableServerTransport implements Transport {
     this.byKey.clear();
     for (const res of open) {
       this.ticker?.delete(res);
-      res.end();
+      endOrCut(res, this.options.writeTimeoutMs || 30_000);
     }
     this.onclose?.();
   }

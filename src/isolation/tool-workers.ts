@@ -145,10 +145,10 @@ export class ToolWorkers implements DefinitionRunner {
     const { slot } = call;
     setTimeout(async () => {
       if (!this.calls.has(id) || slot.stopping) return;
-      if (!(await this.answers(slot))) return this.stop(slot, `tool ${call.name} kept it busy past its ${kind === 'timeout' ? 'timeout' : 'cancellation'}`);
-      // It answers, so the handler is only waiting on something that never comes: its call was
-      // answered already, and is forgotten here so that it holds nothing.
-      this.calls.delete(id);
+      if (!(await this.answers(slot))) this.stop(slot, `tool ${call.name} kept it busy past its ${kind === 'timeout' ? 'timeout' : 'cancellation'}`);
+      // If it answers, the handler only waits on something. Its call was answered already, but
+      // stays listed so that its end (or its worker's) still settles it: until then a dropped
+      // session holds its slot (SessionHub.draining).
     }, STOP_GRACE_MS).unref();
   }
 

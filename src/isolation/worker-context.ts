@@ -24,11 +24,18 @@ function given(...args: unknown[]): unknown[] {
   return args.slice(0, end);
 }
 
+/** As in-process: a log or progress that fails (its session is gone) throws where awaited, and is no unhandled rejection where not. */
+function notified(request: Promise<unknown>): Promise<void> {
+  const done = request.then(() => undefined);
+  done.catch(() => undefined);
+  return done;
+}
+
 export function workerContext(callId: number, facts: ContextFacts, signal: AbortSignal, channel: OpChannel): { callId: number; context: Context } {
   let log: Context['log'] | undefined;
   const makeLog = () => {
     const made = {} as Record<LoggingLevel, (message: string, data?: unknown) => Promise<void>>;
-    for (const level of LOG_LEVELS) made[level] = async (message, data) => void (await channel.request(callId, 'log', given(level, message, data)));
+    for (const level of LOG_LEVELS) made[level] = (message, data) => notified(channel.request(callId, 'log', given(level, message, data)));
     return made;
   };
   const context: Context = {
@@ -38,7 +45,7 @@ export function workerContext(callId: number, facts: ContextFacts, signal: Abort
     meta: facts.meta,
     client: facts.client as Context['client'],
     ...(facts.auth !== undefined && { auth: facts.auth as Context['auth'] }),
-    progress: async (done, total, message) => void (await channel.request(callId, 'progress', given(done, total, message))),
+    progress: (done, total, message) => notified(channel.request(callId, 'progress', given(done, total, message))),
     get log() {
       return (log ??= makeLog());
     },

@@ -13,6 +13,16 @@ import type { Session } from './session.js';
 
 type LogFn = (message: string, data?: unknown) => Promise<void>;
 
+/**
+ * A notification fails once its session is gone (dropped, closed), so that a handler awaiting it
+ * stops. Handlers often log without awaiting: for them the failure must not be an unhandled
+ * rejection, so the promise handed out is already handled; awaiting it still throws.
+ */
+function handled(promise: Promise<void>): Promise<void> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 export const LOG_LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 export function isLevelEnabled(session: Session, level: LoggingLevel): boolean {
@@ -53,13 +63,16 @@ export function createContext(input: ContextInput): Context {
   const makeLog = () => {
     const made = {} as Record<LoggingLevel, LogFn>;
     for (const level of LOG_LEVELS) {
-      made[level] = async (message, data) => {
-        if (!isLevelEnabled(session, level)) return;
-        await session.notify(
-          'notifications/message',
-          { level, logger: input.logger, data: data === undefined ? message : { message, data } },
-          // Logs belong to the session: one written after the call ended goes out on its own.
-          session.inflight.has(requestId) ? requestId : undefined,
+      made[level] = (message, data) => {
+        if (session.closeReason) return handled(Promise.reject(session.closeReason));
+        if (!isLevelEnabled(session, level)) return Promise.resolve();
+        return handled(
+          session.notify(
+            'notifications/message',
+            { level, logger: input.logger, data: data === undefined ? message : { message, data } },
+            // Logs belong to the session: one written after the call ended goes out on its own.
+            session.inflight.has(requestId) ? requestId : undefined,
+          ),
         );
       };
     }
@@ -73,13 +86,16 @@ export function createContext(input: ContextInput): Context {
     sessionId: session.id,
     requestId,
     meta,
-    async progress(done, total, message) {
+    progress(done, total, message) {
+      if (session.closeReason) return handled(Promise.reject(session.closeReason));
       // Progress for a call that already answered would only confuse the client: dropped.
-      if (progressToken === undefined || abort.aborted || !session.inflight.has(requestId)) return;
-      await session.notify(
-        'notifications/progress',
-        { progressToken, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
-        requestId,
+      if (progressToken === undefined || abort.aborted || !session.inflight.has(requestId)) return Promise.resolve();
+      return handled(
+        session.notify(
+          'notifications/progress',
+          { progressToken, progress: done, ...(total !== undefined && { total }), ...(message !== undefined && { message }) },
+          requestId,
+        ),
       );
     },
     get log() {

@@ -55,13 +55,23 @@ function metaOf(params: Record<string, unknown>): Record<string, unknown> | unde
   return typeof meta === 'object' && meta !== null ? (meta as Record<string, unknown>) : undefined;
 }
 
-/** Rejects when the request aborts, so a handler that never settles cannot hold a call forever. */
-function untilAborted<T>(work: Promise<T>, abort: RequestAbort): Promise<T> {
+/**
+ * Rejects when the request aborts, so a handler that never settles cannot hold a call forever.
+ * The work it leaves running is still the session's (`track`): a dropped session's slot is free
+ * only once that settles too.
+ */
+function untilAborted<T>(work: Promise<T>, abort: RequestAbort, session: Session): Promise<T> {
   // A late rejection from abandoned work must not become an unhandled rejection.
   work.catch(() => undefined);
-  if (abort.aborted) return Promise.reject(abort.reason);
+  if (abort.aborted) {
+    session.track(work);
+    return Promise.reject(abort.reason);
+  }
   return new Promise<T>((resolve, reject) => {
-    const stop = abort.onAbort(reject);
+    const stop = abort.onAbort((reason) => {
+      session.track(work);
+      reject(reason);
+    });
     work.then(
       (value) => (stop(), resolve(value)),
       (error) => (stop(), reject(error)),
@@ -94,6 +104,7 @@ export function createMethods(deps: MethodDeps): MethodTable {
       const value = await untilAborted(
         new Promise((resolve) => resolve(tool.handler(args, ctx))),
         controller,
+        session,
       );
       // Settled past its timeout without the timer firing: the handler held the event loop (a
       // loop, sync I/O) the whole time, and every other session with it. Its late result is no
@@ -187,6 +198,7 @@ export function createMethods(deps: MethodDeps): MethodTable {
       const value = await untilAborted(
         new Promise((resolve) => resolve(found.resource.read(uri, found.vars as Record<string, string>, contextFor(session, request, params, found.resource.name)))),
         request.controller,
+        session,
       );
       return toReadResourceResult(value, uri, found.resource);
     },
@@ -215,6 +227,7 @@ export function createMethods(deps: MethodDeps): MethodTable {
       const value = await untilAborted(
         new Promise((resolve) => resolve(prompt.get(checked.value, contextFor(session, request, params, name)))),
         request.controller,
+        session,
       );
       return toGetPromptResult(value, prompt);
     },

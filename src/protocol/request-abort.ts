@@ -1,3 +1,14 @@
+/** Why a request's signal was aborted; handlers see it as `ctx.signal.reason`. */
+export class AbortReason extends Error {
+  constructor(
+    readonly kind: 'cancelled' | 'timeout' | 'disconnected',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AbortError';
+  }
+}
+
 /**
  * A request's abort state, with the `AbortController` made only when someone reads `signal`.
  * Node's AbortSignal is an EventTarget that costs microseconds to create and more to collect,

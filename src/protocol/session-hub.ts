@@ -21,6 +21,12 @@ export interface HubOptions {
  */
 export class SessionHub implements SessionHost {
   readonly sessions = new Map<string, Session>();
+  /**
+   * Closed sessions whose handlers still run (they ignored their signal): out of `sessions`, so
+   * nothing reaches them, but still counted against the limits until they settle, so that stuck
+   * handlers cannot pile up past `--max-sessions`.
+   */
+  readonly draining = new Set<Session>();
   readonly methods: MethodTable;
   private readonly reaper: NodeJS.Timeout;
   /** Idle sessions with an open stream that were sent a liveness `ping` and have not answered yet. */
@@ -35,7 +41,7 @@ export class SessionHub implements SessionHost {
   }
 
   get isFull(): boolean {
-    return this.sessions.size >= this.options.maxSessions;
+    return this.sessions.size + this.draining.size >= this.options.maxSessions;
   }
 
   /**
@@ -46,7 +52,7 @@ export class SessionHub implements SessionHost {
   admit(client: string | undefined): 'max-sessions' | 'max-sessions-per-client' | undefined {
     const perClient = this.options.maxSessionsPerClient ?? 0;
     if (perClient > 0 && client !== undefined) {
-      const mine = [...this.sessions.values()].filter((s) => s.clientKey === client);
+      const mine = [...this.sessions.values(), ...this.draining].filter((s) => s.clientKey === client);
       if (mine.length >= perClient && !this.evictUnused(mine)) return 'max-sessions-per-client';
     }
     if (this.isFull && !this.evictUnused(this.sessions.values())) return 'max-sessions';
@@ -55,9 +61,9 @@ export class SessionHub implements SessionHost {
 
   private evictUnused(sessions: Iterable<Session>): boolean {
     for (const session of sessions) {
-      if (session.used || session.inflight.size > 0) continue;
-      this.onClose(session);
-      void session.close();
+      if (session.used || session.inflight.size > 0 || session.isClosed) continue;
+      // Leaves `sessions` at once: close marks the session closed before its transport ends.
+      void session.close('the session was evicted to make room for a new one');
       return true;
     }
     return false;
@@ -81,7 +87,12 @@ export class SessionHub implements SessionHost {
     if (this.sessions.get(session.id) === session) {
       this.sessions.delete(session.id);
       this.options.directory?.release(session.id);
+      if (!session.settled) this.draining.add(session);
     }
+  }
+
+  onSettled(session: Session): void {
+    this.draining.delete(session);
   }
 
   onError(error: unknown, where: string): void {
@@ -99,7 +110,7 @@ export class SessionHub implements SessionHost {
     for (const session of this.sessions.values()) {
       if (session.inflight.size > 0 || session.lastActivity >= cutoff || this.probing.has(session)) continue;
       if (session.openStreams === 0) {
-        void session.close();
+        void session.close('the session expired: idle past --session-timeout');
         continue;
       }
       this.probing.add(session);
@@ -108,7 +119,7 @@ export class SessionHub implements SessionHost {
         .requestClient('ping', {}, { timeoutMs })
         .then(
           () => (session.lastActivity = Date.now()),
-          () => session.close(),
+          () => session.close('the session was dropped: its client did not answer a ping'),
         )
         .finally(() => this.probing.delete(session));
     }
@@ -122,19 +133,19 @@ export class SessionHub implements SessionHost {
     ].filter((m): m is string => Boolean(m));
     for (const session of this.sessions.values()) {
       if (!session.initialized) continue;
-      for (const method of methods) session.notify(method);
+      for (const method of methods) session.notify(method).catch(() => undefined);
     }
   }
 
   notifyResourceUpdated(uri: string): void {
     for (const session of this.sessions.values()) {
-      if (session.subscriptions?.has(uri)) session.notify('notifications/resources/updated', { uri });
+      if (session.subscriptions?.has(uri)) session.notify('notifications/resources/updated', { uri }).catch(() => undefined);
     }
   }
 
   async closeAll(): Promise<void> {
     clearInterval(this.reaper);
-    await Promise.all([...this.sessions.values()].map((s) => s.close()));
+    await Promise.all([...this.sessions.values()].map((s) => s.close('the server is shutting down')));
   }
 
   counts(): Record<TransportKind, number> {

@@ -8,8 +8,11 @@ import type {
   RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { RequestAbort } from './request-abort.js';
+import { AbortReason, RequestAbort } from './request-abort.js';
 import { RpcError } from './rpc.js';
+import { ClientRequests, type ClientRequestOptions } from './client-requests.js';
+
+export { AbortReason };
 
 /** What a method of the table gets besides its params; the table is what sessions of every transport answer from. */
 export interface RequestInfo {
@@ -29,30 +32,14 @@ export type MethodTable = Record<string, MethodHandler | undefined>;
 
 export type TransportKind = 'sse' | 'http' | 'stdio' | 'memory';
 
-/** Why a request's signal was aborted; handlers see it as `ctx.signal.reason`. */
-export class AbortReason extends Error {
-  constructor(
-    readonly kind: 'cancelled' | 'timeout' | 'disconnected',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AbortError';
-  }
-}
-
-interface PendingRequest {
-  resolve(result: unknown): void;
-  reject(error: Error): void;
-  timer: NodeJS.Timeout;
-}
-
 export interface SessionHost {
   methods: MethodTable;
   onClose(session: Session): void;
+  /** A closed session's last handler settled (see `track`). */
+  onSettled?(session: Session): void;
   onError(error: unknown, where: string): void;
 }
 
-const OUTBOUND_REQUEST_TIMEOUT_MS = 5 * 60_000;
 const PROGRESS_TO_RESULT_GAP_MS = 40;
 
 /**
@@ -78,11 +65,13 @@ export class Session {
   openStreams = 0;
   subscriptions?: Set<string>;
   readonly inflight = new Map<RequestId, RequestAbort>();
-  private pending?: Map<RequestId, PendingRequest>;
+  private outbound?: ClientRequests;
   /** SSE requests that sent progress before their result, and when (see `request`). */
   private notifiedRequests?: Map<RequestId, number>;
-  private nextRequestId = 0;
   private closed = false;
+  private closedBy?: AbortReason;
+  /** Handler work still running (see `track`), which may outlive its request's answer. */
+  private running = 0;
 
   constructor(
     readonly id: string,
@@ -97,6 +86,34 @@ export class Session {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Why it closed: what its handlers' signals and pending notifications are told. */
+  get closeReason(): AbortReason | undefined {
+    return this.closedBy;
+  }
+
+  /** Closed, and nothing it started still runs: what `--max-sessions` waits for before the slot is free. */
+  get settled(): boolean {
+    return this.closed && this.running === 0 && this.inflight.size === 0;
+  }
+
+  /**
+   * Counts tool code that runs for this session until it settles. An aborted request answers at
+   * once, but its handler may go on (it ignored its signal); a dropped session holds its slot
+   * until such work is done, so stuck handlers cannot pile up past the cap.
+   */
+  track(work: Promise<unknown>): void {
+    this.running++;
+    const done = () => {
+      this.running--;
+      this.checkSettled();
+    };
+    work.then(done, done);
+  }
+
+  private checkSettled() {
+    if (this.settled) this.host.onSettled?.(this);
   }
 
   /** Entry point for every message a transport received for this session. */
@@ -120,7 +137,7 @@ export class Session {
       return;
     }
     if ((typeof m.id === 'string' || typeof m.id === 'number') && ('result' in m || 'error' in m)) {
-      this.response(m.id, m);
+      this.outbound?.answer(m.id, m);
       return;
     }
     this.invalid(m, 'a message needs a "method", or an "id" with a "result" or "error"');
@@ -165,6 +182,7 @@ export class Session {
     } finally {
       this.inflight.delete(id);
       this.notifiedRequests?.delete(id);
+      this.checkSettled();
     }
   }
 
@@ -199,19 +217,6 @@ export class Session {
     this.inflight.get(id)?.abort(reason);
   }
 
-  private response(id: RequestId, message: Record<string, unknown>) {
-    const pending = this.pending?.get(id);
-    if (!pending) return;
-    this.pending!.delete(id);
-    clearTimeout(pending.timer);
-    if ('error' in message) {
-      const error = message.error as { code?: number; message?: string };
-      pending.reject(new RpcError(error?.code ?? -32603, error?.message ?? 'error from client'));
-    } else {
-      pending.resolve(message.result);
-    }
-  }
-
   /**
    * Sends a message; resolves once the transport took it (ctx.log and ctx.progress await that).
    * Failures (a stream that just closed) are the transport's concern, not the caller's, so this
@@ -224,7 +229,13 @@ export class Session {
     });
   }
 
+  /**
+   * Unlike `send`, rejects (with the close reason) when the session is closed, or closes before the
+   * transport took the message: a handler awaiting ctx.log in a loop must stop, not spin.
+   * Callers that do not wait for it must catch.
+   */
   notify(method: string, params?: Record<string, unknown>, relatedRequestId?: RequestId): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedBy);
     // Only progress is lost to the SDK client's race (see `request`): log messages have a handler
     // that outlives the request. Over stdio both arrive in one pipe read just as over SSE.
     const racing = relatedRequestId !== undefined && (this.kind === 'sse' || this.kind === 'stdio') && method === 'notifications/progress';
@@ -232,63 +243,34 @@ export class Session {
     const sent = this.send({ jsonrpc: '2.0', method, ...(params && { params }) } as JSONRPCMessage, relatedRequestId);
     // The gap counts from when the transport took the notification, where that comes later (a busy pipe).
     if (racing) void sent.then(() => this.inflight.has(relatedRequestId) && this.notifiedRequests?.set(relatedRequestId, performance.now()));
-    return sent;
-  }
-
-  /** A server → client request (sampling, elicitation, roots), answered through `response`. */
-  requestClient(
-    method: string,
-    params: Record<string, unknown>,
-    options: { relatedRequestId?: RequestId; signal?: AbortSignal; timeoutMs?: number; key?: string } = {},
-  ): Promise<unknown> {
-    if (this.closed) return Promise.reject(new Error('the session is closed'));
-    this.pending ??= new Map();
-    // A key names the request in a 2026-07-28 `inputRequests` map, and is its id on the wire otherwise.
-    if (options.key !== undefined && this.pending.has(options.key)) {
-      return Promise.reject(new Error(`an input request named "${options.key}" is already waiting for the client`));
-    }
-    let id = options.key ?? `s${++this.nextRequestId}`;
-    while (options.key === undefined && this.pending.has(id)) id = `s${++this.nextRequestId}`;
-    return new Promise((resolve, reject) => {
-      const cleanup = () => {
-        clearTimeout(timer);
-        this.pending?.delete(id);
-        options.signal?.removeEventListener('abort', onAbort);
-      };
-      const onAbort = () => {
-        cleanup();
-        this.notify('notifications/cancelled', { requestId: id, reason: String((options.signal?.reason as Error)?.message ?? 'aborted') });
-        reject(options.signal?.reason ?? new Error('aborted'));
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`the client did not answer ${method} within ${options.timeoutMs ?? OUTBOUND_REQUEST_TIMEOUT_MS} ms`));
-      }, options.timeoutMs ?? OUTBOUND_REQUEST_TIMEOUT_MS);
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      this.pending!.set(id, {
-        resolve: (v) => (cleanup(), resolve(v)),
-        reject: (e) => (cleanup(), reject(e)),
-        timer,
-      });
-      this.send({ jsonrpc: '2.0', id, method, params }, options.relatedRequestId);
+    return sent.then(() => {
+      if (this.closed) throw this.closedBy;
     });
   }
 
-  /** Closes the session from the server side (reaped, shut down, slow consumer). */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.transport.close().catch(() => undefined);
-    this.onTransportClosed();
+  /** A server → client request (sampling, elicitation, roots, ping), answered by the client's response. */
+  requestClient(method: string, params: Record<string, unknown>, options: ClientRequestOptions = {}): Promise<unknown> {
+    if (this.closed) return Promise.reject(new Error('the session is closed'));
+    return (this.outbound ??= new ClientRequests(this)).start(method, params, options);
   }
 
-  private onTransportClosed() {
+  /** Closes the session from the server side (reaped, shut down, evicted). */
+  async close(why = 'the server closed the session'): Promise<void> {
+    if (this.closed) return;
+    // Marked first: handlers woken by the transport closing must already see why.
+    this.onTransportClosed(why);
+    await this.transport.close().catch(() => undefined);
+  }
+
+  private onTransportClosed(why?: string) {
     if (this.closed) return;
     this.closed = true;
-    const reason = new AbortReason('disconnected', 'the client disconnected');
+    // A transport that cut the stream itself says why (a client that stopped reading).
+    const message = why ?? (this.transport as { dropReason?: string }).dropReason ?? 'the client disconnected';
+    const reason = (this.closedBy = new AbortReason('disconnected', message));
     for (const controller of this.inflight.values()) controller.abort(reason);
-    for (const pending of this.pending?.values() ?? []) pending.reject(new Error('the session closed before the client answered'));
-    this.pending?.clear();
+    this.outbound?.rejectAll(new Error(`the session closed before the client answered: ${message}`));
     this.host.onClose(this);
+    this.checkSettled();
   }
 }

@@ -179,7 +179,7 @@ describe('soak: abandoned sessions, killed clients, malformed requests', () => {
 
     // Abandoned Streamable HTTP sessions (the killed clients) leave with the session timeout.
     const settled = await waitForHealth(server.url, (h) => h.sessions.total === 0, 30_000);
-    expect(settled.sessions).toEqual({ total: 0, sse: 0, http: 0 });
+    expect(settled.sessions).toEqual({ total: 0, sse: 0, http: 0, draining: 0 });
     for (const transport of TRANSPORTS) {
       const c = await connect(server.url, transport);
       expect((await c.client.callTool({ name: 'echo', arguments: { text: 'fresh' } })).content).toEqual([{ type: 'text', text: 'fresh' }]);

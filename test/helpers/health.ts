@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 
 export interface Health {
   status: string;
-  sessions: { total: number; sse: number; http: number };
+  sessions: { total: number; sse: number; http: number; draining?: number };
   memory: { rss: number; heapUsed: number };
   [key: string]: unknown;
 }
