@@ -49,7 +49,9 @@ class TaskTransport implements Transport {
       // The client's own token stays valid for the task's lifetime; a token we made up is ours.
       if (this.clientToken === undefined) return;
     }
-    await this.origin.notify(m.method, params);
+    // The task outlives its client's connection: with the session gone, its messages have nowhere to go.
+    if (this.origin.isClosed) return;
+    await this.origin.notify(m.method, params).catch(() => undefined);
   }
 
   private ask(key: string, method: string, params: Record<string, unknown>): void {
