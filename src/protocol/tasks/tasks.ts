@@ -231,6 +231,7 @@ export class Tasks {
       const run = this.runs.get(taskId);
       // A run here says when it is done; one on another instance is polled at its own interval.
       await new Promise<void>((resolve, reject) => {
+        if (abort.aborted) return reject(abort.reason);
         let timer: NodeJS.Timeout | undefined;
         const stop = abort.onAbort((reason) => (clearTimeout(timer), reject(reason)));
         const wake = () => (clearTimeout(timer), stop(), resolve());
