@@ -75,7 +75,9 @@ export function createCore(options: {
       if (located.stack && logger.format !== 'json') logger.raw(located.stack.split('\n').slice(1).join('\n'));
     },
   });
-  const methods = withTasks(base, { tasks, registry, onError });
+  // A 2025 task's run is a tools/call of its own, outliving the request that made it: logged, counted and traced as one.
+  const runTool = options.instrument ? options.instrument({ 'tools/call': base['tools/call'] }, registry)['tools/call'] : undefined;
+  const methods = withTasks(base, { tasks, registry, onError, runTool });
   const hub: SessionHub = new SessionHub({
     methods: options.instrument ? options.instrument(methods, registry) : methods,
     maxSessions: options.maxSessions,

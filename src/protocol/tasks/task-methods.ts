@@ -1,7 +1,7 @@
 import { identityOf } from '../identity.js';
 import type { Registry } from '../registry.js';
 import { INVALID_PARAMS, RpcError } from '../rpc.js';
-import type { MethodTable, Session } from '../session.js';
+import type { MethodHandler, MethodTable, Session } from '../session.js';
 import { runLegacyTask } from './legacy-task.js';
 import { isTerminal, type TaskRecord } from './task-store.js';
 import { RELATED_TASK_KEY, TASKS_EXTENSION, type Tasks } from './tasks.js';
@@ -67,7 +67,10 @@ const notFound = (taskId: string) => new RpcError(INVALID_PARAMS, `Failed to ret
  * `tasks/get|result|list|cancel`; 2026-07-28 `tasks/get|update|cancel` (its `tools/call` is
  * turned into a task by the 2026 entry, which holds the call). Every transport serves them.
  */
-export function withTasks(methods: MethodTable, deps: { tasks: Tasks; registry: Registry; onError(error: unknown, where: string): void }): MethodTable {
+export function withTasks(
+  methods: MethodTable,
+  deps: { tasks: Tasks; registry: Registry; onError(error: unknown, where: string): void; runTool?: MethodHandler },
+): MethodTable {
   const { tasks, registry } = deps;
   const callTool = methods['tools/call']!;
 
@@ -117,7 +120,7 @@ export function withTasks(methods: MethodTable, deps: { tasks: Tasks; registry: 
         pollIntervalMs: tool.task.pollIntervalMs,
       });
       const { task: _task, ...rest } = params;
-      runLegacyTask(run, session, callTool, rest, deps.onError);
+      runLegacyTask(run, session, deps.runTool ?? callTool, rest, deps.onError);
       return { task: legacyTask(run.created) };
     },
 
