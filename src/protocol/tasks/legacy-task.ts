@@ -56,7 +56,9 @@ class TaskTransport implements Transport {
 
   private ask(key: string, method: string, params: Record<string, unknown>): void {
     this.run.asked(key, { method, params });
-    this.origin.requestClient(method, params).then(
+    // On the stream of a tasks/result waiting for this task, as 2025-11-25 describes; else on the session's own.
+    const [waiting] = this.run.resultRequests;
+    this.origin.requestClient(method, params, waiting === undefined ? {} : { relatedRequestId: waiting }).then(
       (result) => this.session?.receive({ jsonrpc: '2.0', id: key, result: result as Record<string, unknown> }),
       (error: Error & { code?: number }) =>
         this.session?.receive({ jsonrpc: '2.0', id: key, error: { code: error.code ?? -32603, message: error.message } }),

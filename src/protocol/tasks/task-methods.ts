@@ -155,7 +155,9 @@ export function withTasks(
     async 'tasks/result'(session, params, request) {
       only2025('tasks/result')(session);
       const taskId = taskIdOf(params);
-      const record = await tasks.untilTerminal(taskId, identityOf(session.auth), request.controller);
+      const run = tasks.local(taskId);
+      run?.resultRequests.add(request.id);
+      const record = await tasks.untilTerminal(taskId, identityOf(session.auth), request.controller).finally(() => run?.resultRequests.delete(request.id));
       if (!record) throw notFound(taskId);
       const related = { [RELATED_TASK_KEY]: { taskId } };
       if (record.result) return { ...record.result, _meta: { ...(record.result._meta as object), ...related } };

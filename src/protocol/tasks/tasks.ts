@@ -49,6 +49,8 @@ export class TaskRun {
 
   readonly taskId: string;
   readonly era: '2025' | '2026';
+  /** 2025 `tasks/result` requests waiting on this task: the stream a question for the client goes on. */
+  readonly resultRequests = new Set<string | number>();
 
   constructor(
     private readonly tasks: Tasks,
@@ -181,6 +183,11 @@ export class Tasks {
 
   forget(taskId: string): void {
     this.runs.delete(taskId);
+  }
+
+  /** The run of a task whose handler executes in this process. */
+  local(taskId: string): TaskRun | undefined {
+    return this.runs.get(taskId);
   }
 
   /** The record, if `owner` may see it; a task whose holder died is failed first, never left working. */
