@@ -60,18 +60,28 @@ export async function callToolAsTask(client: Client, params: { name: string; arg
   const onSigint = () => interrupt.abort();
   process.once('SIGINT', onSigint);
   let taskId: string | undefined;
-  const request = { timeout: options.timeout, signal: interrupt.signal };
+  // The server sends the task's progress to our token as well: all of it, in order, where a
+  // poll sees only the latest and may see it after a newer notification. Polls show messages
+  // only when no notification came.
+  let notified = false;
+  // Only the create request takes the signal: the SDK keeps an abort listener per request that
+  // used it, so polls with it pile up listeners. A poll is short; Ctrl-C is seen when it ends.
+  const request = { timeout: options.timeout };
   try {
     const created = await client.request({ method: 'tools/call', params }, CreateTaskResultSchema, {
       ...request,
+      signal: interrupt.signal,
       task: {},
-      onprogress: (p) => status.show(typeof p.message === 'string' ? p.message : p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress)),
+      onprogress: (p) => {
+        notified = true;
+        status.show(typeof p.message === 'string' ? p.message : p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress));
+      },
     });
     let task: Task = created.task;
     taskId = task.taskId;
     // A finished task's message is its result's first text, which prints below anyway.
     while (!terminal(task.status)) {
-      status.show(task.statusMessage);
+      if (!notified) status.show(task.statusMessage);
       if (task.status === 'input_required') {
         await cancel(client, taskId);
         throw new TaskFailure(`${tool} asks for input (task ${taskId}), which \`mcp-sse call\` cannot give; the task was cancelled`);
