@@ -34,7 +34,8 @@ function statusLine(tool: string, out: NodeJS.WriteStream) {
       if (ended || message === undefined || message === last) return;
       last = message;
       if (out.isTTY) {
-        out.write(`\r\x1b[K${tool}: ${message}`.slice(0, (out.columns ?? 80) + 4));
+        // Cut to the terminal's width: a wrapped line would not be replaced by the next one.
+        out.write(`\r\x1b[K${`${tool}: ${message}`.slice(0, (out.columns || 80) - 1)}`);
         open = true;
       } else out.write(`${tool}: ${message}\n`);
     },
