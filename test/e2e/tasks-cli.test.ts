@@ -36,6 +36,16 @@ export default defineTool({
   task: { support: 'required', pollIntervalMs: 50 },
   async handler() { throw new Error('lost the database'); },
 });`,
+  'tools/confirm.ts': `import { z } from 'zod';
+import { defineTool } from 'mcp-sse';
+export default defineTool({
+  description: 'Asks before it deletes',
+  task: { support: 'required', pollIntervalMs: 50 },
+  async handler(_args, ctx) {
+    const answer = await ctx.elicit({ message: 'Delete?', requestedSchema: { confirm: z.boolean() } });
+    return answer.action;
+  },
+});`,
   'tools/forever.ts': `import { defineTool } from 'mcp-sse';
 export default defineTool({
   description: 'Waits until cancelled',
@@ -96,6 +106,15 @@ describe.each([
     expect(code).toBe(1);
     expect(output.trim().split('\n')).toHaveLength(1);
     expect(output).toMatch(/^error: Tool crash failed: lost the database \(task [0-9a-f-]{36}\)$/m);
+  });
+});
+
+describe('a task tool that asks for input', () => {
+  it('fails in one line that says why: call declares no elicitation; exit 1', async () => {
+    const { code, output } = await cli(['call', server.mcpUrl, 'confirm']);
+    expect(code).toBe(1);
+    expect(output.trim().split('\n')).toHaveLength(1);
+    expect(output).toMatch(/^error: Tool confirm failed: ctx\.elicit\(\) needs a client that declares the "elicitation" capability; .*\(task [0-9a-f-]{36}\)$/m);
   });
 });
 
