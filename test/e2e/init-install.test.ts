@@ -9,7 +9,7 @@ import { packedTarball } from '../helpers/pack.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
 const execFileAsync = promisify(execFile);
-const TOOLS = ['add', 'divide', 'multiply', 'random-joke', 'subtract'];
+const TOOLS = ['add', 'divide', 'multiply', 'random-joke', 'report', 'subtract'];
 // The ts template also has a tool with an MCP App view (a ui:// resource).
 const toolsOf = (template: string) => (template === 'ts' ? [...TOOLS, 'roll-dice'].sort() : TOOLS);
 const resourcesOf = (template: string) => (template === 'ts' ? ['docs://about', 'ui://roll-dice/dice.html'] : ['docs://about']);
@@ -50,14 +50,14 @@ describe.each(['ts', 'js'])('a project from the %s template, installed from the 
   it('passes its own npm test, without the internet', async () => {
     const { code, output } = await npm(['test'], project);
     expect(code, output).toBe(0);
-    expect(output).toMatch(template === 'ts' ? /Tests\s+13 passed/ : /# pass 11/);
+    expect(output).toMatch(template === 'ts' ? /Tests\s+15 passed/ : /# pass 13/);
   });
 
   it('passes mcp-sse check, listing every definition', async () => {
     const { code, output } = await npm(['run', 'check'], project);
     expect(code, output).toBe(0);
     for (const name of [...toolsOf(template), ...resourcesOf(template), 'solve']) expect(output).toMatch(new RegExp(`\\s${name.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\s`));
-    expect(output).toContain(template === 'ts' ? '6 tools, 2 resources, 1 prompts, 0 problem(s)' : '5 tools, 1 resources, 1 prompts, 0 problem(s)');
+    expect(output).toContain(template === 'ts' ? '7 tools, 2 resources, 1 prompts, 0 problem(s)' : '6 tools, 1 resources, 1 prompts, 0 problem(s)');
   });
 
   it.runIf(template === 'ts')('type-checks', async () => {

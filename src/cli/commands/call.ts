@@ -3,6 +3,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Command, Option } from 'commander';
 import { parseInteger } from './serve-options.js';
 import { allPages, closeClient, connectClient, describeFailure } from './client-connection.js';
+import { callToolAsTask, TaskFailure, TaskInterrupted } from './call-task.js';
 import { collectHeader, parseTransport, resolveEndpoint, type Endpoint } from './endpoint.js';
 
 interface CallOptions {
@@ -11,6 +12,7 @@ interface CallOptions {
   transport?: 'sse' | 'http';
   header?: Record<string, string>;
   timeout: number;
+  task: boolean;
 }
 
 export function callCommand(): Command {
@@ -23,7 +25,8 @@ export function callCommand(): Command {
     .option('--json', 'print the whole CallToolResult as JSON')
     .addOption(new Option('-t, --transport <transport>', 'sse or http (default: from the URL path, else sse)').argParser(parseTransport))
     .option('--header <header>', "extra request header 'Name: value' (repeatable)", collectHeader)
-    .option('--timeout <ms>', 'give up on the call after this long', parseInteger('--timeout', 1), 60_000)
+    .option('--timeout <ms>', 'give up on the call after this long (for a task: on each request; the task runs until it ends)', parseInteger('--timeout', 1), 60_000)
+    .option('--no-task', "call a tool whose task support is 'optional' plainly, not as a task")
     .addHelpText(
       'after',
       `
@@ -32,7 +35,11 @@ The URL defaults to the server \`serve\` runs from this folder, else http://127.
 Examples:
   $ mcp-sse call add a=2 b=3
   $ mcp-sse call http://127.0.0.1:8000/mcp greet name=Ada
-  $ mcp-sse call search --args '{"filter":{"tags":["a","b"]}}' --json`,
+  $ mcp-sse call search --args '{"filter":{"tags":["a","b"]}}' --json
+
+A tool that runs as a task (its tools/list entry has execution.taskSupport) is called as one: its
+status messages show on stderr while \`call\` polls, then the result prints as any other; Ctrl-C
+cancels the task and exits 130.`,
     )
     .action(async function (this: Command, words: string[], opts: CallOptions) {
       const usage = (message: string): never => this.error(`error: ${message}`, { exitCode: 2 });
@@ -54,12 +61,21 @@ Examples:
       try {
         const definition = await findTool(client, tool!);
         const args = { ...base, ...parsePairs(pairs, definition) };
-        const result = (await client.callTool({ name: tool!, arguments: args }, undefined, { timeout: opts.timeout })) as CallToolResult;
+        const params = { name: tool!, arguments: args };
+        const result = asTask(client, definition, opts.task)
+          ? await callToolAsTask(client, params, { timeout: opts.timeout })
+          : ((await client.callTool(params, undefined, { timeout: opts.timeout })) as CallToolResult);
         if (opts.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
         else (result.isError ? process.stderr : process.stdout).write(`${formatResult(result)}\n`);
         process.exitCode = result.isError ? 1 : 0;
       } catch (error) {
-        throw error instanceof UnknownTool ? error : new Error(`${tool}: ${describeCallFailure(error)}`);
+        if (error instanceof TaskInterrupted) {
+          process.stderr.write(`${error.message}\n`);
+          process.exitCode = 130;
+          return;
+        }
+        if (error instanceof UnknownTool || error instanceof TaskFailure) throw error;
+        throw new Error(`${tool}: ${describeCallFailure(error)}`);
       } finally {
         await closeClient(client);
       }
@@ -109,6 +125,16 @@ async function findTool(client: Client, name: string): Promise<Tool> {
 }
 
 class UnknownTool extends Error {}
+
+/**
+ * A tool that must run as a task always does; an optional one does when the server runs
+ * `tools/call` as tasks at all (its `tasks` capability) and `--no-task` was not given.
+ */
+function asTask(client: Client, tool: Tool, wanted: boolean): boolean {
+  const support = tool.execution?.taskSupport;
+  if (support === 'required') return true;
+  return support === 'optional' && wanted && client.getServerCapabilities()?.tasks?.requests?.tools?.call !== undefined;
+}
 
 function describeCallFailure(error: unknown): string {
   const message = (error as Error)?.message ?? String(error);

@@ -18,7 +18,7 @@ describe('the tools folder', () => {
   it('loads without errors', async () => {
     assert.deepEqual(client.loadErrors, []);
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['add', 'divide', 'multiply', 'random-joke', 'subtract']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['add', 'divide', 'multiply', 'random-joke', 'report', 'subtract']);
   });
 });
 
@@ -75,6 +75,33 @@ describe('random-joke', () => {
     const result = await client.callTool({ name: 'random-joke', arguments: {} });
     assert.equal(result.isError, true);
     assert.match(textOf(result), /could not reach 127\.0\.0\.1:9 \(are you offline\?\)/i);
+  });
+});
+
+// REPORT_STEP_MS makes a section take 1 ms instead of a second.
+describe('report, a tool that runs as a task', () => {
+  before(() => {
+    process.env.REPORT_STEP_MS = '1';
+  });
+
+  it('runs as a task: the client gets a task id, polls it, then gets the report', async () => {
+    const stream = client.experimental.tasks.callToolStream({ name: 'report', arguments: { topic: 'tides', sections: 2 } }, undefined, { task: {} });
+    const messages = [];
+    for await (const message of stream) messages.push(message);
+    assert.equal(messages[0]?.type, 'taskCreated');
+    const last = messages.at(-1);
+    assert.equal(last.type, 'result', JSON.stringify(last));
+    assert.match(textOf(last.result), /## Section 2/);
+  });
+
+  it('answers a plain call when done, with a progress notification for each section', async () => {
+    const progress = [];
+    const result = await client.callTool({ name: 'report', arguments: { topic: 'tides', sections: 2 } }, undefined, {
+      onprogress: ({ message }) => progress.push(message),
+    });
+    assert.ok(!result.isError, textOf(result));
+    assert.match(textOf(result), /^# tides/);
+    assert.deepEqual(progress, ['writing section 1 of 2', 'writing section 2 of 2']);
   });
 });
 

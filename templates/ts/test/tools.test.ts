@@ -21,7 +21,7 @@ describe('the tools folder', () => {
   it('loads without errors', async () => {
     expect(client.loadErrors).toEqual([]);
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['add', 'divide', 'multiply', 'random-joke', 'roll-dice', 'subtract']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['add', 'divide', 'multiply', 'random-joke', 'report', 'roll-dice', 'subtract']);
   });
 });
 
@@ -76,6 +76,33 @@ describe('random-joke', () => {
     const result = await client.callTool({ name: 'random-joke', arguments: {} });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/could not reach 127\.0\.0\.1:9 \(are you offline\?\)/i);
+  });
+});
+
+// REPORT_STEP_MS makes a section take 1 ms instead of a second.
+describe('report, a tool that runs as a task', () => {
+  beforeAll(() => {
+    process.env.REPORT_STEP_MS = '1';
+  });
+
+  it('runs as a task: the client gets a task id, polls it, then gets the report', async () => {
+    const stream = client.experimental.tasks.callToolStream({ name: 'report', arguments: { topic: 'tides', sections: 2 } }, undefined, { task: {} });
+    const messages = [];
+    for await (const message of stream) messages.push(message);
+    expect(messages[0]?.type).toBe('taskCreated');
+    const last = messages.at(-1)!;
+    expect(last.type, JSON.stringify(last)).toBe('result');
+    if (last.type === 'result') expect(textOf(last.result)).toContain('## Section 2');
+  });
+
+  it('answers a plain call when done, with a progress notification for each section', async () => {
+    const progress: unknown[] = [];
+    const result = await client.callTool({ name: 'report', arguments: { topic: 'tides', sections: 2 } }, undefined, {
+      onprogress: ({ message }) => progress.push(message),
+    });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toMatch(/^# tides/);
+    expect(progress).toEqual(['writing section 1 of 2', 'writing section 2 of 2']);
   });
 });
 

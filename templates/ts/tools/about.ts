@@ -14,6 +14,7 @@ export default defineResource({
       '',
       '- `add`, `subtract`, `multiply`, `divide`: a calculator',
       '- `random-joke`: a Chuck Norris joke from api.chucknorris.io',
+      '- `report`: a slow job that runs as a task, polled and cancellable',
       '- `solve`: a prompt that works a problem out with the calculator',
     ].join('\n'),
 });
