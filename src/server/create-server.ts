@@ -58,6 +58,21 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       ? new ClusterDirectory(() => relayUrl)
       : undefined;
   await directory?.start();
+  // Task records live in Redis too, so any instance answers tasks/get and tasks/cancel; the holder
+  // of a task is the directory's instance, which is what other instances check is still alive.
+  const taskStore = redisDirectory
+    ? new (await import('../scale/redis-task-store.js')).RedisTaskStore({
+        url: options.redis!,
+        instanceId: redisDirectory.instanceId,
+        onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`),
+      })
+    : undefined;
+  try {
+    await taskStore?.start();
+  } catch (error) {
+    await directory?.close();
+    throw error;
+  }
   const observability = await Observability.start(logger, packageVersion, options.requestLogger);
   const { registry, hub, tasks, onError, onResourceUpdate, stop } = createCore({
     instrument: observability.instrument,
@@ -68,6 +83,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
     maxSessionsPerClient: options.maxSessionsPerClient ?? DEFAULTS.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
+    taskStore,
     taskSettings: {
       ...(options.maxTasks !== undefined && { maxRunning: options.maxTasks }),
       ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),

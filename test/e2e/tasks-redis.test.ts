@@ -1,0 +1,169 @@
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serve, type ServeHandle } from '../helpers/cli.js';
+import { MODERN, modernEnvelope } from '../helpers/modern-client.js';
+import { startRedis, type RedisHandle } from '../helpers/redis.js';
+import { removeDir, tempDir } from '../helpers/temp.js';
+
+let redis: RedisHandle;
+let dir: string;
+let a: ServeHandle;
+let b: ServeHandle;
+
+const TOOLS = {
+  'tools/tasks.ts': `
+    import { writeFileSync } from 'node:fs';
+    import { setTimeout as sleep } from 'node:timers/promises';
+    import { z } from 'zod';
+    import { defineTool } from 'mcp-sse';
+    export const slowCompute = defineTool({
+      name: 'slow_compute',
+      input: { steps: z.number(), ms: z.number() },
+      task: 'required',
+      async handler({ steps, ms }, ctx) {
+        for (let done = 0; done < steps; done++) {
+          await ctx.progress(done, steps, 'step ' + done + ' of ' + steps);
+          await sleep(ms, undefined, { signal: ctx.signal });
+        }
+        return 'computed on ' + process.env.MCP_SSE_TEST_INSTANCE;
+      },
+    });
+    export const long = defineTool({
+      name: 'long',
+      input: { marker: z.string() },
+      task: 'required',
+      async handler({ marker }, ctx) {
+        // Proof, outside the server, that the handler's own signal fired.
+        ctx.signal.addEventListener('abort', () => writeFileSync(process.env.MCP_SSE_TEST_MARKERS + '/' + marker, 'aborted on ' + process.env.MCP_SSE_TEST_INSTANCE));
+        await ctx.progress(0, 1, 'started on ' + process.env.MCP_SSE_TEST_INSTANCE);
+        await sleep(60_000, undefined, { signal: ctx.signal });
+        return 'never';
+      },
+    });
+    export const confirmDelete = defineTool({
+      name: 'confirm_delete',
+      input: { filename: z.string() },
+      task: 'required',
+      async handler({ filename }, ctx) {
+        const answer = await ctx.elicit({ message: 'Delete ' + filename + '?', requestedSchema: { confirm: z.boolean() } }, { key: 'confirm' });
+        const yes = answer.action === 'accept' && answer.content?.confirm === true;
+        return (yes ? 'Deleted ' : 'Kept ') + filename + ' on ' + process.env.MCP_SSE_TEST_INSTANCE;
+      },
+    });`,
+  'markers/.keep': '',
+};
+
+const ENVELOPE = modernEnvelope({ extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: {} }, 'tasks-redis');
+
+/** One raw 2026-07-28 request: its standard headers, its `_meta` envelope, and the JSON-RPC answer. */
+async function rpc(server: ServeHandle, method: string, params: Record<string, unknown>, name?: string): Promise<Record<string, any>> {
+  const response = await fetch(`${server.url}/mcp`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'MCP-Protocol-Version': MODERN,
+      'Mcp-Method': method,
+      ...(name !== undefined && { 'Mcp-Name': name }),
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: ENVELOPE } }),
+  });
+  const text = await response.text();
+  // An answer may come as a one-event stream; its last data line is the response.
+  const json = response.headers.get('content-type')?.includes('text/event-stream')
+    ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => JSON.parse(l.slice(5))).at(-1)
+    : JSON.parse(text);
+  return json as Record<string, any>;
+}
+
+async function startTask(server: ServeHandle, tool: string, args: Record<string, unknown>): Promise<string> {
+  const answer = await rpc(server, 'tools/call', { name: tool, arguments: args }, tool);
+  expect(answer.result, JSON.stringify(answer)).toMatchObject({ resultType: 'task', status: 'working' });
+  return answer.result.taskId as string;
+}
+
+const getTask = async (server: ServeHandle, taskId: string) => (await rpc(server, 'tasks/get', { taskId }, taskId)).result as Record<string, any>;
+
+/** Polls `tasks/get` on `server` (at the task's own interval) until `done` says so, or fails after `timeoutMs`. */
+async function pollUntil(server: ServeHandle, taskId: string, done: (task: Record<string, any>) => boolean, timeoutMs = 15_000) {
+  const seen: Array<Record<string, any>> = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const task = await getTask(server, taskId);
+    seen.push(task);
+    if (done(task)) return { task, seen };
+    if (Date.now() > deadline) throw new Error(`task ${taskId} never got there; last seen ${JSON.stringify(task)}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(task?.pollIntervalMs ?? 100, 100)));
+  }
+}
+
+async function untilFile(file: string, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(file)) {
+    if (Date.now() > deadline) throw new Error(`${file} was never written`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return readFile(file, 'utf8');
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  dir = await tempDir(TOOLS);
+  const env = (instance: string) => ({ MCP_SSE_TEST_INSTANCE: instance, MCP_SSE_TEST_MARKERS: path.join(dir, 'markers') });
+  [a, b] = await Promise.all([serve(`${dir}/tools`, ['--redis', redis.url], { env: env('a') }), serve(`${dir}/tools`, ['--redis', redis.url], { env: env('b') })]);
+});
+
+afterAll(async () => {
+  await Promise.all([a?.stop(), b?.stop()]);
+  await redis?.stop();
+  await removeDir(dir);
+});
+
+describe('tasks across two instances on one Redis (2026-07-28)', () => {
+  it('a task started on A is polled on B: working with its progress, then completed with the result from A', async () => {
+    const taskId = await startTask(a, 'slow_compute', { steps: 4, ms: 300 });
+    const { task, seen } = await pollUntil(b, taskId, (t) => t.status === 'completed');
+    expect(seen.some((t) => t.status === 'working' && /^step \d of 4$/.test(t.statusMessage))).toBe(true);
+    expect(task.result.content).toEqual([{ type: 'text', text: 'computed on a' }]);
+  });
+
+  it('a task cancelled through B stops its handler on A', async () => {
+    const taskId = await startTask(a, 'long', { marker: 'cancelled' });
+    await pollUntil(b, taskId, (t) => t.statusMessage === 'started on a');
+    expect(await rpc(b, 'tasks/cancel', { taskId }, taskId)).toMatchObject({ result: {} });
+    expect(await untilFile(path.join(dir, 'markers', 'cancelled'))).toBe('aborted on a');
+    expect((await getTask(b, taskId)).status).toBe('cancelled');
+    expect((await getTask(a, taskId)).status).toBe('cancelled');
+  });
+
+  it('an elicitation asked on A is answered with tasks/update on B, and the task completes on A', async () => {
+    const taskId = await startTask(a, 'confirm_delete', { filename: 'old.txt' });
+    const { task } = await pollUntil(b, taskId, (t) => t.status === 'input_required');
+    expect(task.inputRequests.confirm).toMatchObject({ method: 'elicitation/create', params: { message: 'Delete old.txt?' } });
+    const update = await rpc(b, 'tasks/update', { taskId, inputResponses: { confirm: { action: 'accept', content: { confirm: true } } } }, taskId);
+    expect(update).toMatchObject({ result: {} });
+    const { task: done } = await pollUntil(b, taskId, (t) => t.status === 'completed');
+    expect(done.result.content).toEqual([{ type: 'text', text: 'Deleted old.txt on a' }]);
+  });
+
+  // Last: it kills A.
+  it('a task whose instance is killed mid-task becomes failed on B, naming that instance, within seconds', async () => {
+    const { instance } = (await (await fetch(`${a.url}/healthz`)).json()) as { instance: string };
+    const taskId = await startTask(a, 'long', { marker: 'killed' });
+    await pollUntil(b, taskId, (t) => t.statusMessage === 'started on a');
+    const killedAt = Date.now();
+    a.child.kill('SIGKILL');
+    await new Promise((resolve) => a.child.once('exit', resolve));
+    const { task, seen } = await pollUntil(b, taskId, (t) => t.status !== 'working', 15_000);
+    expect(Date.now() - killedAt).toBeLessThan(12_000);
+    expect(seen.slice(0, -1).every((t) => t.status === 'working')).toBe(true);
+    expect(task.status).toBe('failed');
+    expect(task.error.message).toContain(instance);
+    expect(task.error.message).toMatch(/stopped before it finished/);
+    // Failed for good: the record says so to every instance from now on.
+    expect((await getTask(b, taskId)).status).toBe('failed');
+    expect(existsSync(path.join(dir, 'markers', 'killed'))).toBe(false);
+  });
+});
