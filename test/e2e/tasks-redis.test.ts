@@ -1,7 +1,10 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisTaskStore } from '../../dist/scale/redis-task-store.js';
+import type { TaskRecord } from '../../dist/protocol/tasks/task-store.js';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { MODERN, modernEnvelope } from '../helpers/modern-client.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
@@ -119,6 +122,57 @@ afterAll(async () => {
   await Promise.all([a?.stop(), b?.stop()]);
   await redis?.stop();
   await removeDir(dir);
+});
+
+describe('the Redis task store, as two instances use it', () => {
+  const record = (taskId: string, extra: Partial<TaskRecord> = {}): TaskRecord => ({
+    taskId,
+    era: '2025',
+    holder: 'one',
+    status: 'working',
+    createdAt: new Date().toISOString(),
+    lastUpdatedAt: new Date().toISOString(),
+    ttlMs: 60_000,
+    pollIntervalMs: 100,
+    ...extra,
+  });
+
+  it('loses no write when two instances update one record at once, keeps its ttl, and lists a session newest first', async () => {
+    const onError = (error: unknown) => {
+      throw error;
+    };
+    const [one, two] = [new RedisTaskStore({ url: redis.url, instanceId: 'one', onError }), new RedisTaskStore({ url: redis.url, instanceId: 'two', onError })];
+    const raw = new Redis(redis.url);
+    try {
+      await Promise.all([one.start(), two.start()]);
+      await one.create(record('shared'));
+      // Each write appends to the message: a lost update would drop someone's mark.
+      const append = (store: RedisTaskStore, mark: string) => store.update('shared', (r) => ({ ...r, statusMessage: `${r.statusMessage ?? ''}${mark}` }));
+      await Promise.all(Array.from({ length: 40 }, (_, i) => append(i % 2 ? one : two, i % 2 ? 'a' : 'b')));
+      const after = await two.get('shared');
+      expect(after!.statusMessage!.length).toBe(40);
+      expect([...after!.statusMessage!].filter((c) => c === 'a').length).toBe(20);
+      const ttl = await raw.pttl('mcp-sse:task:shared');
+      expect(ttl).toBeGreaterThan(50_000);
+      expect(ttl).toBeLessThanOrEqual(60_000);
+
+      await one.create(record('older', { sessionId: 's1', createdAt: new Date(Date.now() - 1000).toISOString() }));
+      await two.create(record('newer', { sessionId: 's1' }));
+      await two.create(record('elsewhere', { sessionId: 's2' }));
+      expect((await two.list({ sessionId: 's1' })).map((r) => r.taskId)).toEqual(['newer', 'older']);
+      await raw.del('mcp-sse:task:older'); // as its ttl would
+      expect((await one.list({ sessionId: 's1' })).map((r) => r.taskId)).toEqual(['newer']);
+
+      // Liveness: each store's heartbeat says its holder is there; a closed one is gone at once.
+      expect(await one.isAlive('two')).toBe(true);
+      await two.close();
+      expect(await one.isAlive('two')).toBe(false);
+      expect(await one.signal('two', { taskId: 'shared', kind: 'cancel' })).toBe(false);
+    } finally {
+      raw.disconnect();
+      await Promise.all([one.close(), two.close()]);
+    }
+  });
 });
 
 describe('tasks across two instances on one Redis (2026-07-28)', () => {
