@@ -110,7 +110,13 @@ export class RedisTaskStore implements TaskStore {
     }
   }
 
+  /** While Redis is away, a caller gets this line rather than ioredis' words about its offline queue. */
+  private usable(): void {
+    if (this.commands.status !== 'ready') throw new RedisUnavailableError('Redis is unreachable, and task records live there; try again once it is back');
+  }
+
   async create(record: TaskRecord): Promise<void> {
+    this.usable();
     const created = Date.parse(record.createdAt);
     await this.commands.set(this.key('task', record.taskId), JSON.stringify(record), 'PX', record.ttlMs);
     // Expired tasks leave the index when a list finds them gone.
@@ -118,11 +124,13 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async get(taskId: string): Promise<TaskRecord | undefined> {
+    this.usable();
     const raw = await this.commands.get(this.key('task', taskId));
     return raw ? (JSON.parse(raw) as TaskRecord) : undefined;
   }
 
   async update(taskId: string, change: (record: TaskRecord) => TaskRecord | undefined): Promise<TaskRecord | undefined> {
+    this.usable();
     const key = this.key('task', taskId);
     // Optimistic: another instance may write the same record (a cancel there while progress lands
     // here); the write happens only if the record is still what `change` saw, else it is re-read.
@@ -139,6 +147,7 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async list(filter: { owner?: string; sessionId?: string }): Promise<TaskRecord[]> {
+    this.usable();
     const [index] = this.indexes(filter.sessionId !== undefined ? { sessionId: filter.sessionId } : { owner: filter.owner });
     if (!index) return [];
     const ids = await this.commands.zrevrange(index, 0, LIST_LIMIT - 1);
@@ -153,6 +162,7 @@ export class RedisTaskStore implements TaskStore {
   }
 
   async signal(holder: string, signal: TaskSignal): Promise<boolean> {
+    this.usable();
     // PUBLISH answers how many subscribers got it: 0 means the holder is gone.
     return (await this.commands.publish(this.channel(holder), JSON.stringify(signal))) > 0;
   }
@@ -163,6 +173,7 @@ export class RedisTaskStore implements TaskStore {
 
   async isAlive(holder: string): Promise<boolean> {
     if (holder === this.options.instanceId) return true;
+    this.usable();
     return (await this.commands.exists(this.key('task-holder', holder))) === 1;
   }
 

@@ -202,7 +202,7 @@ describe('tasks across two instances on one Redis (2026-07-28)', () => {
     expect(done.result.content).toEqual([{ type: 'text', text: 'Deleted old.txt on a' }]);
   });
 
-  // Last: it kills A.
+  // Near the end: it kills A.
   it('a task whose instance is killed mid-task becomes failed on B, naming that instance, within seconds', async () => {
     const { instance } = (await (await fetch(`${a.url}/healthz`)).json()) as { instance: string };
     const taskId = await startTask(a, 'long', { marker: 'killed' });
@@ -219,5 +219,20 @@ describe('tasks across two instances on one Redis (2026-07-28)', () => {
     // Failed for good: the record says so to every instance from now on.
     expect((await getTask(b, taskId)).status).toBe('failed');
     expect(existsSync(path.join(dir, 'markers', 'killed'))).toBe(false);
+  });
+
+  it('while Redis is away, tasks/get answers one clear line, and B keeps serving', async () => {
+    await redis.stop();
+    const deadline = Date.now() + 10_000;
+    let answer: Record<string, any>;
+    // B notices the closed connection at once, but "at once" is an event in B, not in this test.
+    for (;;) {
+      answer = await rpc(b, 'tasks/get', { taskId: 'any' }, 'any');
+      if (answer.error?.message?.includes('Redis') || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(answer.error.message).toBe('Redis is unreachable, and task records live there; try again once it is back');
+    const listed = await rpc(b, 'tools/list', {});
+    expect(listed.result.tools.map((t: { name: string }) => t.name).sort()).toEqual(['confirm_delete', 'long', 'slow_compute']);
   });
 });
