@@ -202,6 +202,18 @@ describe('tasks across two instances on one Redis (2026-07-28)', () => {
     expect(done.result.content).toEqual([{ type: 'text', text: 'Deleted old.txt on a' }]);
   });
 
+  it('an instance that shuts down mid-task stops its handler and leaves the task failed, saying so, for the others', async () => {
+    const c = await serve(`${dir}/tools`, ['--redis', redis.url], { env: { MCP_SSE_TEST_INSTANCE: 'c', MCP_SSE_TEST_MARKERS: path.join(dir, 'markers') } });
+    const taskId = await startTask(c, 'long', { marker: 'shutdown' });
+    await pollUntil(b, taskId, (t) => t.statusMessage === 'started on c');
+    const stopping = Date.now();
+    await c.stop();
+    expect(Date.now() - stopping).toBeLessThan(8_000); // a task is no call in flight: shutdown does not wait for it
+    expect(await readFile(path.join(dir, 'markers', 'shutdown'), 'utf8')).toBe('aborted on c');
+    const task = await getTask(b, taskId);
+    expect(task).toMatchObject({ status: 'failed', error: { message: 'the server shut down before the task finished' } });
+  });
+
   // Near the end: it kills A.
   it('a task whose instance is killed mid-task becomes failed on B, naming that instance, within seconds', async () => {
     const { instance } = (await (await fetch(`${a.url}/healthz`)).json()) as { instance: string };
