@@ -66,6 +66,9 @@ const SERVED_METHODS = new Set([
 ]);
 const PARK_TIMEOUT_MS = 5 * 60_000;
 
+/** The directory entry naming the instance that keeps a task, where the task store is not shared. */
+export const taskKey = (taskId: string): string => `task:${taskId}`;
+
 function requestStateOf(body: unknown): string | undefined {
   const state = (body as { params?: { requestState?: unknown } } | null)?.params?.requestState;
   return typeof state === 'string' ? state : undefined;
@@ -96,6 +99,19 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     // An unreachable directory leaves the retry here, where it gets the expired-state error.
     const location = await directory.locate(heldKey(state)).catch(() => undefined);
     return location ? { location, directory, key: heldKey(state) } : undefined;
+  }
+
+  /**
+   * The instance keeping a task this one does not know. Only `--workers` without Redis claims
+   * tasks (each worker's store is its own); with Redis every instance reads the same records.
+   */
+  async function taskHolderOf(req: IncomingMessage, params: Record<string, unknown> | undefined) {
+    const { directory, tasks } = options;
+    const taskId = params?.taskId;
+    if (!directory || !tasks || typeof taskId !== 'string' || req.headers[RELAYED_HEADER]) return undefined;
+    if (await tasks.store.get(taskId).catch(() => undefined)) return undefined;
+    const location = await directory.locate(taskKey(taskId)).catch(() => undefined);
+    return location ? { location, directory, key: taskKey(taskId) } : undefined;
   }
 
   /**
@@ -148,6 +164,10 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     if (headers) return refuse(res, headers, id);
     if (method === 'subscriptions/listen') return listens.serve(res, id!, message.params);
     if (method === 'server/discover') return sendJson(res, 200, { jsonrpc: '2.0', id, result: results.stamp(method, results.discover()) });
+    if (method.startsWith('tasks/')) {
+      const holder = await taskHolderOf(req, message.params);
+      if (holder) return forwardToHolder(holder.location, holder.directory, holder.key, req, res, body);
+    }
     if (!SERVED_METHODS.has(method) || !calls.has(method)) return refuse(res, { status: 404, code: -32601, message: 'Method not found' }, id);
     await calls.answer(method, message, new Exchange(req, res, options.keepaliveMs));
   }

@@ -6,6 +6,7 @@ import { Authenticator } from '../auth/authenticator.js';
 import { DefinitionFolder } from '../files/definition-folder.js';
 import cluster from 'node:cluster';
 import { ClusterDirectory } from '../scale/cluster-directory.js';
+import { ClusterTaskStore } from '../scale/cluster-task-store.js';
 import { acceptRoutedConnections, PrimaryInformedDirectory } from '../scale/routed-worker.js';
 import type { SessionDirectory } from '../protocol/session-directory.js';
 import { hostname } from 'node:os';
@@ -58,6 +59,23 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       ? new ClusterDirectory(() => relayUrl)
       : undefined;
   await directory?.start();
+  // Task records live in Redis too, so any instance answers tasks/get and tasks/cancel; the holder
+  // of a task is the directory's instance, which is what other instances check is still alive.
+  // Workers without Redis each keep their own, and the primary learns which worker keeps which.
+  const taskStore = redisDirectory
+    ? new (await import('../scale/redis-task-store.js')).RedisTaskStore({
+        url: options.redis!,
+        instanceId: redisDirectory.instanceId,
+        onError: (error, where) => logger.warn(`${where}: ${(error as Error)?.message ?? error}`),
+      })
+    : undefined;
+  const clusterTaskStore = !redisDirectory && directory ? new ClusterTaskStore(directory) : undefined;
+  try {
+    await taskStore?.start();
+  } catch (error) {
+    await directory?.close();
+    throw error;
+  }
   const observability = await Observability.start(logger, packageVersion, options.requestLogger);
   const { registry, hub, tasks, onError, onResourceUpdate, stop } = createCore({
     instrument: observability.instrument,
@@ -68,6 +86,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     maxSessions: options.maxSessions ?? DEFAULTS.maxSessions,
     maxSessionsPerClient: options.maxSessionsPerClient ?? DEFAULTS.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
+    taskStore: taskStore ?? clusterTaskStore,
     taskSettings: {
       ...(options.maxTasks !== undefined && { maxRunning: options.maxTasks }),
       ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),
