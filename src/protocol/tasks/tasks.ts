@@ -44,6 +44,7 @@ export class TaskRun {
   // Store writes are queued so a late progress can never land after the final status.
   private writes: Promise<unknown> = Promise.resolve();
   private readonly ttlTimer: NodeJS.Timeout;
+  private finished = false;
   readonly done: Promise<void>;
   private markDone!: () => void;
 
@@ -91,6 +92,7 @@ export class TaskRun {
   }
 
   finish(outcome: Outcome): void {
+    this.finished = true;
     clearTimeout(this.ttlTimer);
     let status: TaskStatus;
     let fields: Partial<TaskRecord>;
@@ -126,7 +128,14 @@ export class TaskRun {
 
   private write(change: (record: TaskRecord) => TaskRecord): void {
     const stamped = (r: TaskRecord) => (isTerminal(r.status) ? undefined : { ...change(r), lastUpdatedAt: now() });
-    this.writes = this.writes.then(() => this.tasks.store.update(this.taskId, stamped)).catch((error) => this.tasks.onError(error, `task ${this.taskId}`));
+    this.writes = this.writes
+      .then(() => this.tasks.store.update(this.taskId, stamped))
+      .then((stored) => {
+        // Ended elsewhere (another instance failed it while this one was cut off from Redis, a
+        // cancel whose signal was lost): the handler stops rather than work on for nobody.
+        if (stored && isTerminal(stored.status) && !this.finished) this.cancel();
+      })
+      .catch((error) => this.tasks.onError(error, `task ${this.taskId}`));
   }
 }
 
