@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type ServeHandle } from '../helpers/cli.js';
 import { connect, type ConnectedClient } from '../helpers/clients.js';
-import { connectModern, MODERN, modernEnvelope, type ModernClient } from '../helpers/modern-client.js';
+import { connectModern, MODERN, modernEnvelope, postModern, type ModernClient } from '../helpers/modern-client.js';
 import { ADD_TOOL } from '../helpers/fixtures.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
@@ -125,19 +125,8 @@ function withoutModernFields(result: Record<string, unknown>): Record<string, un
   return Object.keys(meta).length > 0 ? { ...rest, _meta: meta } : rest;
 }
 
-async function rawModern(method: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}, envelope = ENVELOPE) {
-  const response = await fetch(`${server.url}/mcp`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-      'MCP-Protocol-Version': MODERN,
-      'Mcp-Method': method,
-      ...headers,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope } }),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+function rawModern(method: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}, envelope = ENVELOPE) {
+  return postModern(server.url, method, params, { headers, envelope });
 }
 
 describe('four clients of both eras on one server', () => {

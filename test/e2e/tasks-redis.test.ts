@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisTaskStore } from '../../dist/scale/redis-task-store.js';
 import type { TaskRecord } from '../../dist/protocol/tasks/task-store.js';
 import { serve, type ServeHandle } from '../helpers/cli.js';
-import { MODERN, modernEnvelope } from '../helpers/modern-client.js';
+import { modernEnvelope, postModern } from '../helpers/modern-client.js';
 import { startRedis, type RedisHandle } from '../helpers/redis.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
 
@@ -60,25 +60,9 @@ const TOOLS = {
 
 const ENVELOPE = modernEnvelope({ extensions: { 'io.modelcontextprotocol/tasks': {} }, elicitation: {} }, 'tasks-redis');
 
-/** One raw 2026-07-28 request: its standard headers, its `_meta` envelope, and the JSON-RPC answer. */
+/** One raw 2026-07-28 request and its JSON-RPC answer. */
 async function rpc(server: ServeHandle, method: string, params: Record<string, unknown>, name?: string): Promise<Record<string, any>> {
-  const response = await fetch(`${server.url}/mcp`, {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-      'MCP-Protocol-Version': MODERN,
-      'Mcp-Method': method,
-      ...(name !== undefined && { 'Mcp-Name': name }),
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: ENVELOPE } }),
-  });
-  const text = await response.text();
-  // An answer may come as a one-event stream; its last data line is the response.
-  const json = response.headers.get('content-type')?.includes('text/event-stream')
-    ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => JSON.parse(l.slice(5))).at(-1)
-    : JSON.parse(text);
-  return json as Record<string, any>;
+  return (await postModern(server.url, method, params, { envelope: ENVELOPE, ...(name !== undefined && { headers: { 'Mcp-Name': name } }) })).body;
 }
 
 async function startTask(server: ServeHandle, tool: string, args: Record<string, unknown>): Promise<string> {

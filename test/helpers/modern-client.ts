@@ -69,3 +69,31 @@ export async function connectModern(
     },
   };
 }
+
+/**
+ * One raw 2026-07-28 POST to `/mcp` with the standard headers and a `_meta` envelope; the answer
+ * may come as a one-event stream, whose last data line is the response.
+ */
+export async function postModern(
+  baseUrl: string,
+  method: string,
+  params: Record<string, unknown>,
+  options: { headers?: Record<string, string>; envelope?: Record<string, unknown> } = {},
+): Promise<{ status: number; headers: Headers; body: Record<string, any> }> {
+  const response = await fetch(`${baseUrl}/mcp`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'MCP-Protocol-Version': MODERN,
+      'Mcp-Method': method,
+      ...options.headers,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: options.envelope ?? modernEnvelope() } }),
+  });
+  const text = await response.text();
+  const body = response.headers.get('content-type')?.includes('text/event-stream')
+    ? text.split('\n').filter((l) => l.startsWith('data:')).map((l) => JSON.parse(l.slice(5))).at(-1)
+    : JSON.parse(text);
+  return { status: response.status, headers: response.headers, body };
+}

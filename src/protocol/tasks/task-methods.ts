@@ -20,14 +20,19 @@ export function declaresTasks(capabilities: unknown): boolean {
   return typeof extensions === 'object' && extensions !== null && Object.hasOwn(extensions, TASKS_EXTENSION);
 }
 
+/** What both revisions' task objects share. */
+const taskBase = (r: TaskRecord) => ({
+  taskId: r.taskId,
+  status: r.status,
+  ...(r.statusMessage !== undefined && { statusMessage: r.statusMessage }),
+  createdAt: r.createdAt,
+  lastUpdatedAt: r.lastUpdatedAt,
+});
+
 /** The task as 2026-07-28 `tasks/get` shows it: flat, with what it waits for or ended with. */
 export function detailedTask(r: TaskRecord): Record<string, unknown> {
   return {
-    taskId: r.taskId,
-    status: r.status,
-    ...(r.statusMessage !== undefined && { statusMessage: r.statusMessage }),
-    createdAt: r.createdAt,
-    lastUpdatedAt: r.lastUpdatedAt,
+    ...taskBase(r),
     ttlMs: r.ttlMs,
     pollIntervalMs: r.pollIntervalMs,
     ...(r.status === 'input_required' && { inputRequests: r.inputRequests ?? {} }),
@@ -44,15 +49,7 @@ export function createdTask(r: TaskRecord): Record<string, unknown> {
 
 /** The task in 2025-11-25 shape. */
 function legacyTask(r: TaskRecord): Record<string, unknown> {
-  return {
-    taskId: r.taskId,
-    status: r.status,
-    ...(r.statusMessage !== undefined && { statusMessage: r.statusMessage }),
-    createdAt: r.createdAt,
-    lastUpdatedAt: r.lastUpdatedAt,
-    ttl: r.ttlMs,
-    pollInterval: r.pollIntervalMs,
-  };
+  return { ...taskBase(r), ttl: r.ttlMs, pollInterval: r.pollIntervalMs };
 }
 
 function taskIdOf(params: Record<string, unknown>): string {
