@@ -12,8 +12,10 @@ import { HEADER_MISMATCH, standardHeaderRefusal, type Refusal } from './envelope
 import { classify } from './era.js';
 import { Exchange, sendJson } from './exchange.js';
 import { HeldCalls, heldKey } from './held-calls.js';
-import { ListenStreams } from './listen.js';
-import { createMethodCalls } from './method-calls.js';
+import { ListenStreams, type ListenTasks } from './listen.js';
+import { createMethodCalls, identityFrom } from './method-calls.js';
+import { identityOf } from '../protocol/identity.js';
+import { declaresTasks } from '../protocol/tasks/task-methods.js';
 import { createResultStamp, SUPPORTED_VERSIONS } from './results.js';
 
 export interface ModernEndpointOptions {
@@ -92,6 +94,19 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
   const listens = new ListenStreams({ max: options.maxHeld, keepaliveMs: options.keepaliveMs, serverInfo: results.serverInfo });
   const calls = createMethodCalls({ methods: options.methods, host, held, results, tasks: options.tasks, taskOf: options.taskOf });
 
+  /** What a listen request may watch of tasks: its caller's own, with the extension declared. */
+  function listenTasks(req: IncomingMessage, params: Record<string, unknown> | undefined): ListenTasks | undefined {
+    const { tasks } = options;
+    if (!tasks) return undefined;
+    const identity = identityFrom(req, params);
+    const owner = identityOf(identity.auth);
+    return {
+      declared: declaresTasks(identity.clientCapabilities),
+      accept: async (ids) => (await Promise.all(ids.map(async (id) => ((await tasks.find(id, owner).catch(() => undefined)) ? id : undefined)))).filter((id): id is string => id !== undefined),
+    };
+  }
+  const stopTaskChanges = options.tasks?.onChange((record) => listens.taskChanged(record));
+
   /** The instance holding the call a retry continues, when that is not this one. */
   async function holderOf(req: IncomingMessage, state: string) {
     const { directory } = options;
@@ -162,7 +177,7 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     const { method } = message;
     const headers = standardHeaderRefusal(req, method, message.params, revision);
     if (headers) return refuse(res, headers, id);
-    if (method === 'subscriptions/listen') return listens.serve(res, id!, message.params);
+    if (method === 'subscriptions/listen') return listens.serve(res, id!, message.params, listenTasks(req, message.params));
     if (method === 'server/discover') return sendJson(res, 200, { jsonrpc: '2.0', id, result: results.stamp(method, results.discover()) });
     if (method.startsWith('tasks/')) {
       const holder = await taskHolderOf(req, message.params);
@@ -180,6 +195,7 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
       return calls.running;
     },
     async close() {
+      stopTaskChanges?.();
       held.abandonAll();
       listens.closeAll();
     },

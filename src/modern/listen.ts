@@ -1,5 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { ListChanges } from '../protocol/registry.js';
+import { detailedTask, MISSING_CAPABILITY, TASKS_REQUIRED } from '../protocol/tasks/task-methods.js';
+import type { TaskRecord } from '../protocol/tasks/task-store.js';
 import { isPlainObject, SERVER_INFO_KEY, SUBSCRIPTION_ID_KEY } from './envelope.js';
 import { frame, SSE_HEADERS } from './exchange.js';
 
@@ -9,6 +11,15 @@ interface Filter {
   promptsListChanged?: true;
   resourcesListChanged?: true;
   resourceSubscriptions?: string[];
+  /** Tasks (of the caller) whose every status change comes as `notifications/tasks`. */
+  taskIds?: string[];
+}
+
+/** How a listen request may watch tasks: only with the extension declared, only the caller's own. */
+export interface ListenTasks {
+  declared: boolean;
+  /** The ids of these the caller may watch. */
+  accept(ids: string[]): Promise<string[]>;
 }
 
 interface Stream {
@@ -33,6 +44,9 @@ function parseFilter(params: Record<string, unknown> | undefined): Filter | unde
   if (uris !== undefined && !(Array.isArray(uris) && uris.every((u) => typeof u === 'string'))) return undefined;
   // Every capability these name is declared (tools, prompts, resources with listChanged and subscribe).
   if (uris && uris.length > 0) honoured.resourceSubscriptions = [...uris];
+  const taskIds = requested.taskIds;
+  if (taskIds !== undefined && !(Array.isArray(taskIds) && taskIds.every((t) => typeof t === 'string'))) return undefined;
+  if (taskIds && taskIds.length > 0) honoured.taskIds = [...new Set(taskIds as string[])];
   return honoured;
 }
 
@@ -54,10 +68,18 @@ export class ListenStreams {
   }
 
   /** Answers a listen request: an error as JSON, or the stream, acknowledged with the honoured filter. */
-  serve(res: ServerResponse, id: string | number, params: Record<string, unknown> | undefined): void {
+  async serve(res: ServerResponse, id: string | number, params: Record<string, unknown> | undefined, tasks?: ListenTasks): Promise<void> {
     if (this.open.size >= this.options.max) return error(res, id, -32603, 'Subscription limit reached');
     const filter = parseFilter(params);
     if (!filter) return error(res, id, -32602, "Invalid params: 'notifications' is required and must be a valid SubscriptionFilter");
+    if (filter.taskIds) {
+      if (!tasks?.declared) return error(res, id, MISSING_CAPABILITY, 'Watching tasks needs the "io.modelcontextprotocol/tasks" extension in the request\'s clientCapabilities', TASKS_REQUIRED);
+      // Unknown ids, and other callers' tasks, are left out of the acknowledgement.
+      const accepted = await tasks.accept(filter.taskIds);
+      if (accepted.length > 0) filter.taskIds = accepted;
+      else delete filter.taskIds;
+      if (res.destroyed) return;
+    }
     res.writeHead(200, SSE_HEADERS);
     res.write(frame({ jsonrpc: '2.0', method: 'notifications/subscriptions/acknowledged', params: { notifications: filter, _meta: { [SUBSCRIPTION_ID_KEY]: id } } }));
     const stream: Stream = { res, id, filter };
@@ -72,6 +94,11 @@ export class ListenStreams {
     if (changes.tools) this.publish('notifications/tools/list_changed', (f) => f.toolsListChanged === true);
     if (changes.prompts) this.publish('notifications/prompts/list_changed', (f) => f.promptsListChanged === true);
     if (changes.resources) this.publish('notifications/resources/list_changed', (f) => f.resourcesListChanged === true);
+  }
+
+  /** A task changed: streams watching it get what `tasks/get` would answer now. */
+  taskChanged(record: TaskRecord): void {
+    this.publish('notifications/tasks', (f) => f.taskIds?.includes(record.taskId) === true, detailedTask(record));
   }
 
   resourceUpdated(uri: string): void {
@@ -113,8 +140,8 @@ export class ListenStreams {
   }
 }
 
-function error(res: ServerResponse, id: string | number, code: number, message: string) {
-  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id });
+function error(res: ServerResponse, id: string | number, code: number, message: string, data?: unknown) {
+  const text = JSON.stringify({ jsonrpc: '2.0', error: { code, message, ...(data !== undefined && { data }) }, id });
   res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }

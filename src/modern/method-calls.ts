@@ -27,7 +27,7 @@ class Refused extends Error {
   }
 }
 
-function identityFrom(req: IncomingMessage, params: Record<string, unknown> | undefined): CallIdentity {
+export function identityFrom(req: IncomingMessage, params: Record<string, unknown> | undefined): CallIdentity {
   const envelope = metaOf(params) ?? {};
   const capabilities = envelope[CLIENT_CAPABILITIES_KEY];
   return {

@@ -13,6 +13,8 @@ const HEARTBEAT_MS = 2_000;
 /** `tasks/list` answers one page: the newest this many of a session's or owner's tasks. */
 const LIST_LIMIT = 500;
 const CAS_RETRIES = 50;
+/** Every instance hears of every task record change here, for its listen streams. */
+const CHANGED_CHANNEL = `${PREFIX}:task-changed`;
 
 // Compare-and-set: writes the new record only if nobody changed it since it was read, keeping the
 // key's remaining ttl (the record expires `ttlMs` after its creation, however often it changes).
@@ -53,6 +55,7 @@ export class RedisTaskStore implements TaskStore {
   private readonly subscriber: Redis;
   private heartbeat?: NodeJS.Timeout;
   private listener?: (signal: TaskSignal) => void;
+  private changeListener?: (record: TaskRecord) => void;
 
   constructor(private readonly options: RedisTaskStoreOptions) {
     // As the directory's: fail fast while Redis is away (the caller answers an error), reconnect by itself.
@@ -85,14 +88,14 @@ export class RedisTaskStore implements TaskStore {
   async start(): Promise<void> {
     try {
       await Promise.all([this.commands.connect(), this.subscriber.connect()]);
-      await this.subscriber.subscribe(this.channel(this.options.instanceId));
+      await this.subscriber.subscribe(this.channel(this.options.instanceId), CHANGED_CHANNEL);
       await this.beat();
     } catch (error) {
       this.commands.disconnect();
       this.subscriber.disconnect();
       throw new RedisUnavailableError(`cannot reach Redis for tasks at ${this.options.url.replace(/\/\/[^@/]*@/, '//***@')}: ${(error as Error).message}`);
     }
-    this.subscriber.on('message', (_channel, raw) => this.receive(raw));
+    this.subscriber.on('message', (channel, raw) => (channel === CHANGED_CHANNEL ? this.changedElsewhere(raw) : this.receive(raw)));
     this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
     this.heartbeat.unref();
   }
@@ -108,6 +111,19 @@ export class RedisTaskStore implements TaskStore {
     } catch (error) {
       this.options.onError(error, 'task signal from Redis');
     }
+  }
+
+  private changedElsewhere(raw: string) {
+    try {
+      const { from, record } = JSON.parse(raw) as { from: string; record: TaskRecord };
+      if (from !== this.options.instanceId) this.changeListener?.(record);
+    } catch (error) {
+      this.options.onError(error, 'task change from Redis');
+    }
+  }
+
+  onChange(listener: (record: TaskRecord) => void): void {
+    this.changeListener = listener;
   }
 
   /** While Redis is away, a caller gets this line rather than ioredis' words about its offline queue. */
@@ -141,7 +157,11 @@ export class RedisTaskStore implements TaskStore {
       const next = change(current);
       if (!next) return current;
       const serialised = JSON.stringify(next);
-      if ((await this.commands.taskCas(key, raw, serialised)) === 1) return next;
+      if ((await this.commands.taskCas(key, raw, serialised)) === 1) {
+        // Listen streams on every instance may watch this task (notifications/tasks).
+        void this.commands.publish(CHANGED_CHANNEL, JSON.stringify({ from: this.options.instanceId, record: next })).catch(() => undefined);
+        return next;
+      }
     }
     throw new Error(`task ${taskId} changed on every one of ${CAS_RETRIES} attempts to update it in Redis`);
   }

@@ -223,6 +223,42 @@ describe('2026-07-28 tasks with the SDK v2 client', () => {
     await expect(get('no-such-task')).rejects.toMatchObject({ code: -32602 });
   });
 
+  it('a listen stream watching a task gets notifications/tasks up to its result; other ids are left out', async () => {
+    // A task that waits for its answer: nothing can finish before the stream is open.
+    const created = await start('ask', {});
+    await until(created.taskId, 'input_required');
+    const watch = (capabilities: Record<string, unknown>) =>
+      fetch(server.mcpUrl, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2026-07-28', 'Mcp-Method': 'subscriptions/listen' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 'w', method: 'subscriptions/listen', params: { notifications: { taskIds: [created.taskId, 'not-a-task'] }, _meta: modernEnvelope(capabilities) } }),
+      });
+    const refused = (await (await watch({})).json()) as { error: { code: number } };
+    expect(refused.error.code).toBe(-32021);
+    const response = await watch({ extensions: { 'io.modelcontextprotocol/tasks': {} } });
+    const frames: Array<{ method?: string; params?: Record<string, any> }> = [];
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    const readUntil = async (done: () => boolean) => {
+      while (!done()) {
+        const next = await reader.read();
+        if (next.done) throw new Error('the listen stream ended');
+        buffer += next.value;
+        const lines = buffer.split('\n');
+        buffer = lines.pop()!;
+        for (const line of lines) if (line.startsWith('data: ')) frames.push(JSON.parse(line.slice(6)));
+      }
+    };
+    await readUntil(() => frames.length > 0);
+    expect(frames[0]).toMatchObject({ method: 'notifications/subscriptions/acknowledged', params: { notifications: { taskIds: [created.taskId] } } });
+    await client.request({ method: 'tasks/update', params: { taskId: created.taskId as string, inputResponses: { go: { action: 'accept', content: { go: true } } } } }, anyResult);
+    await readUntil(() => frames.some((f) => f.method === 'notifications/tasks' && f.params?.status === 'completed'));
+    await reader.cancel();
+    const statuses = frames.filter((f) => f.method === 'notifications/tasks').map((f) => f.params!);
+    expect(statuses.map((t) => t.status)).toEqual(['working', 'completed']);
+    expect(statuses.at(-1)).toMatchObject({ taskId: created.taskId, result: { content: [{ text: 'went on' }] } });
+  });
+
   it('past --max-tasks one more task is refused with a clear error, and the running ones go on', async () => {
     const running = await Promise.all([1, 2, 3].map(() => start('slow', { steps: 600 })));
     await expect(client.request({ method: 'tools/call', params: { name: 'slow', arguments: { steps: 1 } } }, anyResult)).rejects.toThrow(/Too many tasks running on this server \(3, --max-tasks\)/);

@@ -48,6 +48,8 @@ export interface TaskStore {
   /** Hands `signal` to the instance `holder`; false when that instance is gone. */
   signal(holder: string, signal: TaskSignal): Promise<boolean>;
   onSignal(listener: (signal: TaskSignal) => void): void;
+  /** Records changed by other instances (a shared store); a store of one process has none to tell. */
+  onChange?(listener: (record: TaskRecord) => void): void;
   /** False once the instance `holder` stopped answering for its tasks. */
   isAlive(holder: string): Promise<boolean>;
   close(): Promise<void>;

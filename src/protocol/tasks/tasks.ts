@@ -129,7 +129,7 @@ export class TaskRun {
   private write(change: (record: TaskRecord) => TaskRecord): void {
     const stamped = (r: TaskRecord) => (isTerminal(r.status) ? undefined : { ...change(r), lastUpdatedAt: now() });
     this.writes = this.writes
-      .then(() => this.tasks.store.update(this.taskId, stamped))
+      .then(() => this.tasks.update(this.taskId, stamped))
       .then((stored) => {
         // Ended elsewhere (another instance failed it while this one was cut off from Redis, a
         // cancel whose signal was lost): the handler stops rather than work on for nobody.
@@ -145,6 +145,7 @@ export class TaskRun {
  */
 export class Tasks {
   private readonly runs = new Map<string, TaskRun>();
+  private readonly changeListeners = new Set<(record: TaskRecord) => void>();
 
   constructor(
     readonly store: TaskStore,
@@ -153,6 +154,35 @@ export class Tasks {
     readonly onError: (error: unknown, where: string) => void,
   ) {
     store.onSignal((signal) => this.received(signal));
+    store.onChange?.((record) => this.changed(record));
+  }
+
+  /** Every change of a task record, for status notifications on 2026 listen streams. */
+  onChange(listener: (record: TaskRecord) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** The store's update, telling the listeners when the change applied. */
+  async update(taskId: string, change: (record: TaskRecord) => TaskRecord | undefined): Promise<TaskRecord | undefined> {
+    let applied = false;
+    const stored = await this.store.update(taskId, (r) => {
+      const next = change(r);
+      applied = next !== undefined;
+      return next;
+    });
+    if (applied && stored) this.changed(stored);
+    return stored;
+  }
+
+  private changed(record: TaskRecord): void {
+    for (const listener of this.changeListeners) {
+      try {
+        listener(record);
+      } catch (error) {
+        this.onError(error, `task ${record.taskId} listener`);
+      }
+    }
   }
 
   get running(): number {
@@ -207,7 +237,7 @@ export class Tasks {
     const message = `the server instance running this task (${record.holder}) stopped before it finished; start it again`;
     const failed = (r: TaskRecord) =>
       isTerminal(r.status) ? undefined : { ...r, status: 'failed' as const, error: { code: -32603, message }, statusMessage: message, inputRequests: undefined, lastUpdatedAt: now() };
-    return this.store.update(taskId, failed);
+    return this.update(taskId, failed);
   }
 
   /**
@@ -216,7 +246,7 @@ export class Tasks {
    */
   async answer(record: TaskRecord, responses: Record<string, unknown>): Promise<void> {
     const known: Record<string, unknown> = {};
-    await this.store.update(record.taskId, (r) => {
+    await this.update(record.taskId, (r) => {
       if (isTerminal(r.status) || !r.inputRequests) return undefined;
       const open = { ...r.inputRequests };
       for (const [key, value] of Object.entries(responses)) {
@@ -232,7 +262,7 @@ export class Tasks {
 
   /** Marks the task cancelled (terminal at once, so it stays so) and stops its handler. */
   async cancel(record: TaskRecord): Promise<TaskRecord | undefined> {
-    const cancelled = await this.store.update(record.taskId, (r) =>
+    const cancelled = await this.update(record.taskId, (r) =>
       isTerminal(r.status) ? undefined : { ...r, status: 'cancelled', statusMessage: 'cancelled by the client', inputRequests: undefined, lastUpdatedAt: now() },
     );
     await this.deliver(record, { taskId: record.taskId, kind: 'cancel' });
