@@ -137,7 +137,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   let watcher: FolderWatcher | undefined;
   const started = performance.now();
   let files = 0;
-  const toolWorkers = toolWorkersFor(options, logger);
+  const toolWorkers = toolWorkersFor(options, logger, observability.tracing);
   if (options.dir) {
     folder = new DefinitionFolder(path.resolve(options.dir), registry, logger, toolWorkers);
     const report = await folder.loadAll();

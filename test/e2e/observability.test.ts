@@ -40,8 +40,9 @@ export default defineTool({
   description: 'Makes a span of its own',
   handler: async () => {
     const span = trace.getTracer('user-tool').startSpan('user-work');
+    const recording = span.isRecording();
     span.end();
-    return 'traced';
+    return JSON.stringify({ recording, workerArgs: process.argv.slice(2) });
   },
 });
 `;
@@ -90,6 +91,14 @@ describe('request log', () => {
     await server.waitFor(/tools\/call echo isError [\d.]+ ms/, { from });
     await c.client.callTool({ name: 'missing', arguments: {} }).catch(() => undefined);
     await server.waitFor(/tools\/call missing error -32602 [\d.]+ ms/, { from });
+    await c.close();
+  });
+
+  it('loads no OpenTelemetry in tool workers when OTEL_* asks for no traces', async () => {
+    const c = await connect(server.url, 'http');
+    const result = await c.client.callTool({ name: 'traced', arguments: {} });
+    // No tracing module named to the worker, and no provider behind @opentelemetry/api there.
+    expect(JSON.parse((result.content as Array<{ text: string }>)[0]!.text)).toEqual({ recording: false, workerArgs: [] });
     await c.close();
   });
 
@@ -225,24 +234,33 @@ describe('metrics with --workers', () => {
   }, 120_000);
 });
 
-describe.each(['http/json', 'http/protobuf'])('traces over OTLP %s', (protocol) => {
+// Tool workers (the default) get the trace context with each call; `--isolation none` runs the
+// handler inside the request's span directly.
+const TRACE_CASES = [
+  ['http/json', 'workers'],
+  ['http/protobuf', 'workers'],
+  ['http/json', 'none'],
+] as const;
+describe.each(TRACE_CASES)('traces over OTLP %s, isolation %s', (protocol, isolation) => {
   it("the request's span carries the client's trace id, and the handler's span nests under it", async () => {
     const receiver = await startOtlpReceiver();
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_SERVICE_NAME: 'obs-test' };
-    // A handler's own spans nest under the request's span where the handler runs in the server's
-    // process; tool workers do not carry the trace context yet (README, Observability).
-    const server = await serve('tools', ['--isolation', 'none'], { cwd: dir, env });
+    const server = await serve('tools', ['--isolation', isolation], { cwd: dir, env });
     try {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       const parent = '00f067aa0ba902b7';
       const c = await connect(server.url, 'http');
-      await c.client.callTool({ name: 'traced', arguments: {}, _meta: { traceparent: `00-${traceId}-${parent}-01` } });
+      const result = await c.client.callTool({ name: 'traced', arguments: {}, _meta: { traceparent: `00-${traceId}-${parent}-01` } });
+      expect(JSON.parse((result.content as Array<{ text: string }>)[0]!.text)).toMatchObject({ recording: true });
       const span = await receiver.span((s) => s.traceId === traceId && s.name === 'tools/call traced');
       expect(span).toMatchObject({ parentSpanId: parent, kind: 2, resource: { 'service.name': 'obs-test' } });
+      expect(span.resource['mcp_sse.process.role']).toBeUndefined();
       expect(span.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'traced', 'gen_ai.operation.name': 'execute_tool' });
       expect(span.attributes['mcp.session.id']).toEqual(expect.any(String));
       const child = await receiver.span((s) => s.name === 'user-work');
-      expect(child).toMatchObject({ traceId, parentSpanId: span.spanId });
+      expect(child).toMatchObject({ traceId, parentSpanId: span.spanId, resource: { 'service.name': 'obs-test' } });
+      // Exported by the process the handler ran in: a tool worker's own provider, or the server's.
+      expect(child.resource['mcp_sse.process.role']).toBe(isolation === 'workers' ? 'tool-worker' : undefined);
       await c.close();
 
       // No traceparent in _meta: the one in the HTTP headers is the parent.
