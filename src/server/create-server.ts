@@ -73,7 +73,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),
     },
   });
-  observability.attach(registry, hub);
+  observability.attach(registry, hub, tasks);
   const metrics = observability.metrics!;
 
   let serverUrl = '';
@@ -94,6 +94,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     tasks,
     taskOf: (tool) => registry.tools.get(tool)?.task,
   });
+  metrics.countListenStreams(() => modern.listenStreams);
   registry.on('change', (changes) => modern.listChanged(changes));
   const stopModernUpdates = onResourceUpdate((uri) => modern.resourceUpdated(uri));
   const app = createHttpApp({

@@ -1,8 +1,11 @@
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ROOT, runCli, serve, type RunningCli, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
+import { eventually } from '../helpers/hot-reload.js';
 import { connectModern } from '../helpers/modern-client.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { freePort } from '../helpers/ports.js';
@@ -64,13 +67,31 @@ async function serveQuiet(args: string[]): Promise<RunningCli & { url: string }>
   }
 }
 
+// Task tools: one that ends as it is asked to (or waits to be cancelled), one that crashes.
+const JOB = `import { defineTool } from 'mcp-sse';
+import { z } from 'zod';
+export default defineTool({
+  description: 'a task that waits for its cancel, or ends at once',
+  input: { wait: z.boolean() },
+  task: 'required',
+  handler: async ({ wait }, ctx) => {
+    if (!wait) return 'done';
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+    throw ctx.signal.reason;
+  },
+});
+`;
+const CRASH = `import { defineTool } from 'mcp-sse';
+export default defineTool({ description: 'a task that fails', task: 'required', handler: async () => { throw new Error('broken'); } });
+`;
+
 const WORKER = `import { defineTool } from 'mcp-sse';
 export default defineTool({ description: 'which worker runs the call', handler: () => process.env.MCP_SSE_WORKER_ID ?? '0' });
 `;
 
 let dir: string;
 beforeAll(async () => {
-  dir = await tempDir({ 'tools/weather.ts': WEATHER, 'tools/echo.ts': ECHO, 'tools/traced.ts': TRACED, 'tools/worker.ts': WORKER });
+  dir = await tempDir({ 'tools/weather.ts': WEATHER, 'tools/echo.ts': ECHO, 'tools/traced.ts': TRACED, 'tools/worker.ts': WORKER, 'tools/job.ts': JOB, 'tools/crash.ts': CRASH });
   // Tool files resolve packages from their own folder, as a user's project would.
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 });
@@ -196,6 +217,49 @@ describe.skipIf(!hasPrometheus && !process.env.CI)('metrics', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('metrics of listen streams and tasks', () => {
+  let server: ServeHandle;
+  beforeAll(async () => void (server = await serve('tools', [], { cwd: dir })));
+  afterAll(() => server?.stop());
+
+  /** One sample of /metrics, by its series as printed (`name{labels}`). */
+  async function sample(series: string): Promise<number | undefined> {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  }
+  const reaches = (series: string, value: number) => eventually(async () => (await sample(series)) === value, { what: `${series} to be ${value}` });
+
+  it('counts open 2026-07-28 subscriptions/listen streams', async () => {
+    expect(await sample('mcp_listen_streams')).toBe(0);
+    const m = await connectModern(server.url, 'pin');
+    const subscription = await m.listen({ toolsListChanged: true });
+    await reaches('mcp_listen_streams', 1);
+    await subscription.close();
+    await reaches('mcp_listen_streams', 0);
+    await m.close();
+  });
+
+  it('counts running tasks, and finished ones by status', async () => {
+    expect(await sample('mcp_tasks_finished_total{status="cancelled"}')).toBe(0);
+    const c = await connect(server.url, 'http', { capabilities: { tasks: {} } });
+    const created = (await c.client.request(
+      { method: 'tools/call', params: { name: 'job', arguments: { wait: true }, task: {} } },
+      z.object({ task: z.object({ taskId: z.string() }) }),
+    )) as { task: { taskId: string } };
+    await reaches('mcp_tasks_running', 1);
+    await c.client.experimental.tasks.cancelTask(created.task.taskId);
+    await reaches('mcp_tasks_finished_total{status="cancelled"}', 1);
+    expect(await sample('mcp_tasks_running')).toBe(0);
+    for (const [name, args] of [['job', { wait: false }], ['crash', {}]] as const) {
+      for await (const _ of c.client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, { task: {} })) void _;
+    }
+    await reaches('mcp_tasks_finished_total{status="completed"}', 1);
+    await reaches('mcp_tasks_finished_total{status="failed"}', 1);
+    await c.close();
   });
 });
 

@@ -102,10 +102,14 @@ export class TaskRun {
       fields = { error, statusMessage: error.message };
     }
     this.write((r) => ({ ...r, ...fields, status, inputRequests: undefined }));
-    void this.writes.finally(() => {
-      this.tasks.forget(this.taskId);
-      this.markDone();
-    });
+    // The stored status is the final one: a cancel or an expiry may have ended the record first.
+    void this.writes
+      .then((stored) => this.tasks.onFinish?.((stored as TaskRecord | undefined)?.status ?? status))
+      .catch((error) => this.tasks.onError(error, `task ${this.taskId}`))
+      .finally(() => {
+        this.tasks.forget(this.taskId);
+        this.markDone();
+      });
   }
 
   /** The client cancelled: the record already says so; the handler is told to stop. */
@@ -134,6 +138,8 @@ export class TaskRun {
  */
 export class Tasks {
   private readonly runs = new Map<string, TaskRun>();
+  /** Told the status each run here ended in (metrics). */
+  onFinish?: (status: TaskStatus) => void;
 
   constructor(
     readonly store: TaskStore,
