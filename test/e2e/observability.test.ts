@@ -298,6 +298,26 @@ describe('metrics with --workers', () => {
   }, 120_000);
 });
 
+describe('traces from tool workers at shutdown', () => {
+  it('a stopping server lets its tool workers send the spans they still hold', async () => {
+    const receiver = await startOtlpReceiver();
+    // Batches every minute: only the flush at shutdown sends them within the test.
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '60000' };
+    const server = await serve('tools', [], { cwd: dir, env });
+    try {
+      const c = await connect(server.url, 'http');
+      await c.client.callTool({ name: 'traced', arguments: {} });
+      await c.close();
+      expect((await server.stop()).code).toBe(0);
+      const request = await receiver.span((s) => s.name === 'tools/call traced');
+      expect(await receiver.span((s) => s.name === 'user-work')).toMatchObject({ traceId: request.traceId, parentSpanId: request.spanId, resource: { 'mcp_sse.process.role': 'tool-worker' } });
+    } finally {
+      await server.stop();
+      await receiver.close();
+    }
+  });
+});
+
 // Tool workers (the default) get the trace context with each call; `--isolation none` runs the
 // handler inside the request's span directly.
 const TRACE_CASES = [
