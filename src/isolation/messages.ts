@@ -59,7 +59,8 @@ export type ContextOp = 'progress' | 'log' | 'sample' | 'elicit' | 'roots' | 'no
 export type ToWorker =
   | { t: 'load'; id: number; version: number; file: string; relative: string; root: string; code: string }
   | { t: 'drop'; version: number }
-  | { t: 'call'; id: number; target: Target; args: unknown[]; ctx: ContextFacts }
+  /** `trace`: the request span's W3C `traceparent`/`tracestate`, when the server traces. */
+  | { t: 'call'; id: number; target: Target; args: unknown[]; ctx: ContextFacts; trace?: Record<string, string> }
   | { t: 'abort'; id: number; kind: 'cancelled' | 'timeout' | 'disconnected'; message: string }
   | { t: 'opReply'; op: number; ok: boolean; value?: unknown; error?: Thrown }
   | { t: 'ping'; id: number };
@@ -80,6 +81,17 @@ export type FromWorker =
   | { t: 'resourceUpdated'; uri: string }
   | { t: 'stray'; what: string; text: string }
   | { t: 'pong'; id: number };
+
+/**
+ * What the module the server names for a tool worker's tracing (its first argument) makes:
+ * isolation/ knows no OpenTelemetry, and a worker of an untraced server loads none.
+ */
+export interface WorkerTracing {
+  /** Runs a call inside the trace context the server sent with it. */
+  run<T>(carrier: Record<string, string> | undefined, fn: () => T): T;
+  /** Sends the spans still buffered. */
+  flush(): Promise<void>;
+}
 
 export function toThrown(error: unknown, isToolError: (error: unknown) => boolean): Thrown {
   if (error instanceof Error) {

@@ -4,7 +4,7 @@ import type { DefineOutcome } from '../files/define-exports.js';
 import type { DefinitionRunner } from '../files/loader.js';
 import type { Logger } from '../logger.js';
 import { fromThrown, type ContextFacts, type Descriptor, type FromWorker, type Target, type Thrown, type ToWorker } from './messages.js';
-import { spawnWorker, type Slot } from './worker-process.js';
+import { endWorker, spawnWorker, type Slot } from './worker-process.js';
 import { remoteDefinitions } from './remote-definitions.js';
 import { performOp } from './context-ops.js';
 
@@ -18,11 +18,18 @@ export interface ToolWorkerOptions {
   logger: Logger;
   /** `notifyResourceUpdated` called by tool code outside any request. */
   onResourceUpdated(uri: string): void;
+  /**
+   * When the server traces: the module a worker imports to trace its calls (see
+   * `WorkerTracing`), and the active span's context, sent with each call.
+   */
+  tracing?: { module: string; context(): Record<string, string> | undefined };
 }
 
 /** After an abort, how long a call may take to stop before its worker is asked whether it still answers. */
 const STOP_GRACE_MS = 1000;
 const PING_TIMEOUT_MS = 1000;
+/** How long a traced worker may take to send its last spans when the server closes. */
+const FLUSH_MS = 1500;
 
 interface Call {
   slot: Slot;
@@ -71,7 +78,8 @@ export class ToolWorkers implements DefinitionRunner {
   }
 
   private spawn(index: number, deaths: number[]): Slot {
-    return spawnWorker(index, { files: this.slots[index]?.files ?? 0, deaths, memoryMb: this.options.memoryMb }, {
+    const args = this.options.tracing ? [this.options.tracing.module] : [];
+    return spawnWorker(index, { files: this.slots[index]?.files ?? 0, deaths, memoryMb: this.options.memoryMb, args }, {
       message: (slot, message) => this.receive(slot, message),
       exit: (slot, why) => this.died(slot, why),
     });
@@ -132,7 +140,8 @@ export class ToolWorkers implements DefinitionRunner {
       const onAbort = () => this.aborted(id, ctx.signal.reason);
       if (ctx.signal.aborted) return onAbort();
       ctx.signal.addEventListener('abort', onAbort, { once: true });
-      this.post(slot, { t: 'call', id, target: { ...target, version }, args, ctx: facts });
+      const trace = this.options.tracing?.context();
+      this.post(slot, { t: 'call', id, target: { ...target, version }, args, ctx: facts, ...(trace && { trace }) });
     });
   }
 
@@ -274,16 +283,7 @@ export class ToolWorkers implements DefinitionRunner {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(
-      this.slots.map((slot) => {
-        if (slot.worker.exitCode !== null || slot.worker.signalCode !== null) return undefined;
-        const gone = new Promise((resolve) => slot.worker.once('exit', resolve));
-        // Workers are unref'd so they never keep the server alive; waiting for one to go must, or
-        // a server whose start failed would exit 0 here instead of reporting its error.
-        slot.worker.ref();
-        slot.worker.kill('SIGKILL');
-        return gone;
-      }),
-    );
+    // A traced worker is let go of instead, to send its buffered spans first (best effort).
+    await Promise.all(this.slots.map((slot) => endWorker(slot, this.options.tracing ? FLUSH_MS : 0)));
   }
 }

@@ -27,12 +27,12 @@ export interface Slot {
  */
 export function spawnWorker(
   index: number,
-  options: { files: number; deaths: number[]; memoryMb: number },
+  options: { files: number; deaths: number[]; memoryMb: number; args: string[] },
   on: { message(slot: Slot, message: FromWorker): void; exit(slot: Slot, why: string): void },
 ): Slot {
   // Not a cluster worker itself, even when forked by one: NODE_UNIQUE_ID would make it one.
   const { NODE_UNIQUE_ID: _cluster, ...env } = process.env;
-  const worker = fork(ENTRY, [], {
+  const worker = fork(ENTRY, options.args, {
     env,
     // JSON, not structured clone: half the CPU per message, and what crosses is what goes on the
     // wire anyway (results are shaped in the worker), so a value JSON cannot carry fails the call there.
@@ -64,4 +64,21 @@ export function spawnWorker(
     on.exit(slot, why);
   });
   return slot;
+}
+
+/** Ends a worker: killed at once, or after `graceMs` if it has not left by itself once disconnected. */
+export function endWorker(slot: Slot, graceMs: number): Promise<void> {
+  const { worker } = slot;
+  if (worker.exitCode !== null || worker.signalCode !== null) return Promise.resolve();
+  const gone = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  // Workers are unref'd so they never keep the server alive; waiting for one to go must, or
+  // a server whose start failed would exit 0 here instead of reporting its error.
+  worker.ref();
+  if (graceMs <= 0 || !worker.connected) {
+    worker.kill('SIGKILL');
+    return gone;
+  }
+  worker.disconnect();
+  const timer = setTimeout(() => worker.kill('SIGKILL'), graceMs);
+  return gone.finally(() => clearTimeout(timer));
 }

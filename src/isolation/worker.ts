@@ -8,7 +8,7 @@ import { defineFromExports } from '../files/define-exports.js';
 import { describeThrown } from '../logger.js';
 import { notifyResourceUpdated, onResourceUpdated } from '../protocol/resource-updates.js';
 import { AbortReason } from '../protocol/session.js';
-import type { Descriptor, FromWorker, Target, ToWorker } from './messages.js';
+import type { Descriptor, FromWorker, Target, ToWorker, WorkerTracing } from './messages.js';
 import { fromThrown, toThrown } from './messages.js';
 import { workerContext, type OpChannel } from './worker-context.js';
 
@@ -20,8 +20,21 @@ import { workerContext, type OpChannel } from './worker-context.js';
 const send = (message: FromWorker) => {
   if (process.connected) process.send!(message);
 };
-// The server is gone (killed, even): a worker has nothing left to do.
-process.on('disconnect', () => process.exit(0));
+// When the server traces, it names the module that traces this worker's calls; otherwise no
+// OpenTelemetry is loaded here at all. A worker whose tracing fails to start says so and runs untraced.
+const tracingModule = process.argv[2];
+const tracing: Promise<WorkerTracing | undefined> | undefined = tracingModule
+  ? import(tracingModule)
+      .then((m: { startWorkerTracing(): Promise<WorkerTracing> }) => m.startWorkerTracing())
+      .catch((error: unknown) => void send({ t: 'stray', what: 'tracing in a tool worker failed to start', text: describeThrown(error) }))
+  : undefined;
+
+// The server is gone (killed, or closing): a worker has nothing left to do but send its spans.
+process.on('disconnect', () => {
+  if (!tracing) process.exit(0);
+  const flushed = tracing.then((t) => t?.flush()).catch(() => undefined);
+  void Promise.race([flushed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]).then(() => process.exit(0));
+});
 
 // Stacks of tool code point at the tool's own lines (esbuild's inline source maps).
 process.setSourceMapsEnabled(true);
@@ -152,8 +165,10 @@ async function call(message: Extract<ToWorker, { t: 'call' }>): Promise<void> {
   running.set(id, controller);
   const ctx = workerContext(id, message.ctx, controller.signal, channel);
   contexts.register(ctx.context, id);
+  const traced = tracing && (await tracing);
   try {
-    send(await currentCall.run(def.name, () => invoke(def, target, args, ctx)));
+    const run = () => currentCall.run(def.name, () => invoke(def, target, args, ctx));
+    send(await (traced ? traced.run(message.trace, run) : run()));
   } catch (error) {
     try {
       send({ t: 'done', id, ok: false, error: toThrown(error, isToolError) });

@@ -48,6 +48,8 @@ export interface ModernEndpoint {
   resourceUpdated(uri: string): void;
   /** Calls being served right now (not those waiting for the client), for a graceful shutdown. */
   readonly running: number;
+  /** Open `subscriptions/listen` streams (metrics). */
+  readonly listenStreams: number;
   close(): Promise<void>;
 }
 
@@ -193,6 +195,9 @@ export function createModernEndpoint(options: ModernEndpointOptions): ModernEndp
     resourceUpdated: (uri) => listens.resourceUpdated(uri),
     get running() {
       return calls.running;
+    },
+    get listenStreams() {
+      return listens.size;
     },
     async close() {
       stopTaskChanges?.();

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import client from 'prom-client';
 import type { Registry } from '../protocol/registry.js';
 import type { SessionHub } from '../protocol/session-hub.js';
+import type { Tasks } from '../protocol/tasks/tasks.js';
 import { eraOf, type CallEnd, type CallObserver, type CallStart } from './call-info.js';
 
 /** The semantic conventions' advice for mcp.server.operation.duration, in seconds. */
@@ -14,6 +15,8 @@ export interface Metrics {
   /** Counts the status of every HTTP response the app sends. */
   onResponse(req: IncomingMessage, res: ServerResponse): void;
   reloaded(ok: boolean, failedFiles: number): void;
+  /** Where the count of open 2026-07-28 `subscriptions/listen` streams comes from (the modern endpoint, built later). */
+  countListenStreams(count: () => number): void;
   /** `GET /metrics`: this process' metrics in Prometheus text format. */
   serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
@@ -23,7 +26,7 @@ export interface Metrics {
  * which a tool file may use for its own). Labels stay bounded: kinds, definition names, outcomes,
  * never session ids, request ids or resource URIs.
  */
-export function createMetrics(options: { registry: Registry; hub: SessionHub }): Metrics {
+export function createMetrics(options: { registry: Registry; hub: SessionHub; tasks?: Tasks }): Metrics {
   const register = new client.Registry();
   const registers = [register];
   client.collectDefaultMetrics({ register });
@@ -40,7 +43,7 @@ export function createMetrics(options: { registry: Registry; hub: SessionHub }):
     buckets: DURATION_BUCKETS,
     registers,
   });
-  const { hub, registry } = options;
+  const { hub, registry, tasks } = options;
   new client.Gauge({
     name: 'mcp_sessions_open',
     help: 'Open MCP sessions, by transport (sse, http) and protocol era (2025; 2026-era calls have no session)',
@@ -61,6 +64,32 @@ export function createMetrics(options: { registry: Registry; hub: SessionHub }):
       for (const session of hub.sessions.values()) if (session.openStreams > 0) this.inc({ transport: session.kind }, session.openStreams);
     },
   });
+  let listenStreams = () => 0;
+  new client.Gauge({
+    name: 'mcp_listen_streams',
+    help: 'Open 2026-07-28 subscriptions/listen streams (that era has no sessions; its notifications go here)',
+    registers,
+    collect() {
+      this.set(listenStreams());
+    },
+  });
+  new client.Gauge({
+    name: 'mcp_tasks_running',
+    help: 'Tasks whose handler runs in this process',
+    registers,
+    collect() {
+      this.set(tasks?.running ?? 0);
+    },
+  });
+  const tasksFinished = new client.Counter({
+    name: 'mcp_tasks_finished_total',
+    help: 'Tasks run here that ended, by final status (completed, failed, cancelled)',
+    labelNames: ['status'],
+    registers,
+  });
+  // Present from the start, so a rate over them is defined before the first task ends.
+  for (const status of ['completed', 'failed', 'cancelled']) tasksFinished.inc({ status }, 0);
+  if (tasks) tasks.onFinish = (status) => tasksFinished.inc({ status });
   new client.Gauge({
     name: 'mcp_load_errors',
     help: 'Definition files that currently fail to load',
@@ -133,6 +162,9 @@ export function createMetrics(options: { registry: Registry; hub: SessionHub }):
     },
     onResponse(req, res) {
       res.once('finish', () => responses.inc({ status: String(res.statusCode), method: req.method ?? '' }));
+    },
+    countListenStreams(count) {
+      listenStreams = count;
     },
     reloaded(ok, failedFiles) {
       reloads.inc();

@@ -3,6 +3,10 @@ import type { CallAround, CallStart } from './call-info.js';
 
 export interface Tracing {
   around: CallAround;
+  /** The active span's context as W3C `traceparent`/`tracestate`, for a tool worker to continue. */
+  inject(): Record<string, string> | undefined;
+  /** What a tool worker imports to trace the calls it runs (`startWorkerTracing`). */
+  workerModule: string;
   shutdown(): Promise<void>;
 }
 
@@ -35,19 +39,17 @@ async function exporterFor(env: NodeJS.ProcessEnv) {
 }
 
 /**
- * OpenTelemetry tracing, configured by its standard environment variables, or null when they
- * ask for none. The SDK is imported here only (about 250 ms and 28 MB), never at startup.
- * Registering the provider globally is what lets a handler's own `@opentelemetry/api` spans
- * nest under the request's span.
+ * The SDK's tracer provider, registered globally (which is what lets a handler's own
+ * `@opentelemetry/api` spans find it), exporting as OTEL_* says. The SDK is imported here only
+ * (about 250 ms and 28 MB), never at startup; a tool worker makes its own with `role` set.
  */
-export async function startTracing(env: NodeJS.ProcessEnv, version: string): Promise<Tracing | null> {
-  if (!tracingWanted(env)) return null;
+export async function startProvider(env: NodeJS.ProcessEnv, version: string, role?: string) {
   const api = await import('@opentelemetry/api');
   const { NodeTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-node');
   const { defaultResource, detectResources, envDetector, resourceFromAttributes } = await import('@opentelemetry/resources');
   const { name, exporter } = await exporterFor(env);
   const resource = defaultResource()
-    .merge(resourceFromAttributes({ 'service.name': 'mcp-sse', 'service.version': version }))
+    .merge(resourceFromAttributes({ 'service.name': 'mcp-sse', 'service.version': version, ...(role && { 'mcp_sse.process.role': role }) }))
     .merge(detectResources({ detectors: [envDetector] })); // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES win
   const provider = new NodeTracerProvider({
     resource,
@@ -55,6 +57,13 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string): Pro
     spanProcessors: [name === 'console' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
   });
   provider.register();
+  return { api, provider };
+}
+
+/** OpenTelemetry tracing, configured by its standard environment variables, or null when they ask for none. */
+export async function startTracing(env: NodeJS.ProcessEnv, version: string): Promise<Tracing | null> {
+  if (!tracingWanted(env)) return null;
+  const { api, provider } = await startProvider(env, version);
   const tracer = api.trace.getTracer('mcp-sse', version);
 
   function parentOf(call: CallStart): Api.Context {
@@ -103,6 +112,12 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string): Pro
 
   return {
     around,
+    inject() {
+      const carrier: Record<string, string> = {};
+      api.propagation.inject(api.context.active(), carrier);
+      return carrier.traceparent ? carrier : undefined;
+    },
+    workerModule: new URL('./worker-tracing.js', import.meta.url).href,
     async shutdown() {
       // An unreachable collector can hold an export for ~10 s; a stopping server waits 2 s at most.
       await Promise.race([provider.shutdown().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);

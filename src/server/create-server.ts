@@ -92,7 +92,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
       ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),
     },
   });
-  observability.attach(registry, hub);
+  observability.attach(registry, hub, tasks);
   const metrics = observability.metrics!;
 
   let serverUrl = '';
@@ -113,6 +113,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     tasks,
     taskOf: (tool) => registry.tools.get(tool)?.task,
   });
+  metrics.countListenStreams(() => modern.listenStreams);
   registry.on('change', (changes) => modern.listChanged(changes));
   const stopModernUpdates = onResourceUpdate((uri) => modern.resourceUpdated(uri));
   const app = createHttpApp({
@@ -156,7 +157,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
   let watcher: FolderWatcher | undefined;
   const started = performance.now();
   let files = 0;
-  const toolWorkers = toolWorkersFor(options, logger);
+  const toolWorkers = toolWorkersFor(options, logger, observability.tracing);
   if (options.dir) {
     folder = new DefinitionFolder(path.resolve(options.dir), registry, logger, toolWorkers);
     const report = await folder.loadAll();

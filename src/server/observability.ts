@@ -10,6 +10,7 @@ import { startTracing, type Tracing } from '../observability/tracing.js';
 import type { Registry } from '../protocol/registry.js';
 import type { SessionHub } from '../protocol/session-hub.js';
 import type { MethodTable } from '../protocol/session.js';
+import type { Tasks } from '../protocol/tasks/tasks.js';
 
 /**
  * The request log, metrics and traces of one server process, wired into the core's method table
@@ -42,8 +43,8 @@ export class Observability {
   };
 
   /** Prometheus metrics need the hub, which the core makes from the instrumented table: set up after it. */
-  attach(registry: Registry, hub: SessionHub): void {
-    this.metrics = createMetrics({ registry, hub });
+  attach(registry: Registry, hub: SessionHub, tasks?: Tasks): void {
+    this.metrics = createMetrics({ registry, hub, tasks });
     this.observers.push(this.metrics.observer);
   }
 

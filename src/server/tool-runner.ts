@@ -1,10 +1,15 @@
 import { ToolWorkers } from '../isolation/tool-workers.js';
 import type { Logger } from '../logger.js';
+import type { Tracing } from '../observability/tracing.js';
 import { notifyResourceUpdated } from '../protocol/resource-updates.js';
 import { DEFAULTS, type ServerOptions } from './options.js';
 
 /** Tool workers for a served folder unless `isolation: 'none'`; definitions passed in code stay here. */
-export function toolWorkersFor(options: Pick<ServerOptions, 'dir' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs'>, logger: Logger): ToolWorkers | undefined {
+export function toolWorkersFor(
+  options: Pick<ServerOptions, 'dir' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs'>,
+  logger: Logger,
+  tracing?: Tracing | null,
+): ToolWorkers | undefined {
   if (!options.dir || (options.isolation ?? DEFAULTS.isolation) !== 'workers') return undefined;
   return new ToolWorkers({
     size: options.toolWorkers ?? DEFAULTS.toolWorkers,
@@ -12,5 +17,7 @@ export function toolWorkersFor(options: Pick<ServerOptions, 'dir' | 'isolation' 
     loadTimeoutMs: options.loadTimeoutMs ?? DEFAULTS.loadTimeoutMs,
     logger,
     onResourceUpdated: notifyResourceUpdated,
+    // The handler's own spans nest under the request's span across the process boundary.
+    ...(tracing && { tracing: { module: tracing.workerModule, context: tracing.inject } }),
   });
 }

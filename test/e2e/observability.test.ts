@@ -1,8 +1,11 @@
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { ROOT, runCli, serve, type RunningCli, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
+import { eventually } from '../helpers/hot-reload.js';
 import { connectModern } from '../helpers/modern-client.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { freePort } from '../helpers/ports.js';
@@ -40,8 +43,9 @@ export default defineTool({
   description: 'Makes a span of its own',
   handler: async () => {
     const span = trace.getTracer('user-tool').startSpan('user-work');
+    const recording = span.isRecording();
     span.end();
-    return 'traced';
+    return JSON.stringify({ recording, workerArgs: process.argv.slice(2) });
   },
 });
 `;
@@ -63,13 +67,31 @@ async function serveQuiet(args: string[]): Promise<RunningCli & { url: string }>
   }
 }
 
+// Task tools: one that ends as it is asked to (or waits to be cancelled), one that crashes.
+const JOB = `import { defineTool } from 'mcp-sse';
+import { z } from 'zod';
+export default defineTool({
+  description: 'a task that waits for its cancel, or ends at once',
+  input: { wait: z.boolean() },
+  task: 'required',
+  handler: async ({ wait }, ctx) => {
+    if (!wait) return 'done';
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve, { once: true }));
+    throw ctx.signal.reason;
+  },
+});
+`;
+const CRASH = `import { defineTool } from 'mcp-sse';
+export default defineTool({ description: 'a task that fails', task: 'required', handler: async () => { throw new Error('broken'); } });
+`;
+
 const WORKER = `import { defineTool } from 'mcp-sse';
 export default defineTool({ description: 'which worker runs the call', handler: () => process.env.MCP_SSE_WORKER_ID ?? '0' });
 `;
 
 let dir: string;
 beforeAll(async () => {
-  dir = await tempDir({ 'tools/weather.ts': WEATHER, 'tools/echo.ts': ECHO, 'tools/traced.ts': TRACED, 'tools/worker.ts': WORKER });
+  dir = await tempDir({ 'tools/weather.ts': WEATHER, 'tools/echo.ts': ECHO, 'tools/traced.ts': TRACED, 'tools/worker.ts': WORKER, 'tools/job.ts': JOB, 'tools/crash.ts': CRASH });
   // Tool files resolve packages from their own folder, as a user's project would.
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
 });
@@ -90,6 +112,14 @@ describe('request log', () => {
     await server.waitFor(/tools\/call echo isError [\d.]+ ms/, { from });
     await c.client.callTool({ name: 'missing', arguments: {} }).catch(() => undefined);
     await server.waitFor(/tools\/call missing error -32602 [\d.]+ ms/, { from });
+    await c.close();
+  });
+
+  it('loads no OpenTelemetry in tool workers when OTEL_* asks for no traces', async () => {
+    const c = await connect(server.url, 'http');
+    const result = await c.client.callTool({ name: 'traced', arguments: {} });
+    // No tracing module named to the worker, and no provider behind @opentelemetry/api there.
+    expect(JSON.parse((result.content as Array<{ text: string }>)[0]!.text)).toEqual({ recording: false, workerArgs: [] });
     await c.close();
   });
 
@@ -190,6 +220,49 @@ describe.skipIf(!hasPrometheus && !process.env.CI)('metrics', () => {
   });
 });
 
+describe('metrics of listen streams and tasks', () => {
+  let server: ServeHandle;
+  beforeAll(async () => void (server = await serve('tools', [], { cwd: dir })));
+  afterAll(() => server?.stop());
+
+  /** One sample of /metrics, by its series as printed (`name{labels}`). */
+  async function sample(series: string): Promise<number | undefined> {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  }
+  const reaches = (series: string, value: number) => eventually(async () => (await sample(series)) === value, { what: `${series} to be ${value}` });
+
+  it('counts open 2026-07-28 subscriptions/listen streams', async () => {
+    expect(await sample('mcp_listen_streams')).toBe(0);
+    const m = await connectModern(server.url, 'pin');
+    const subscription = await m.listen({ toolsListChanged: true });
+    await reaches('mcp_listen_streams', 1);
+    await subscription.close();
+    await reaches('mcp_listen_streams', 0);
+    await m.close();
+  });
+
+  it('counts running tasks, and finished ones by status', async () => {
+    expect(await sample('mcp_tasks_finished_total{status="cancelled"}')).toBe(0);
+    const c = await connect(server.url, 'http', { capabilities: { tasks: {} } });
+    const created = (await c.client.request(
+      { method: 'tools/call', params: { name: 'job', arguments: { wait: true }, task: {} } },
+      z.object({ task: z.object({ taskId: z.string() }) }),
+    )) as { task: { taskId: string } };
+    await reaches('mcp_tasks_running', 1);
+    await c.client.experimental.tasks.cancelTask(created.task.taskId);
+    await reaches('mcp_tasks_finished_total{status="cancelled"}', 1);
+    expect(await sample('mcp_tasks_running')).toBe(0);
+    for (const [name, args] of [['job', { wait: false }], ['crash', {}]] as const) {
+      for await (const _ of c.client.experimental.tasks.callToolStream({ name, arguments: args }, CallToolResultSchema, { task: {} })) void _;
+    }
+    await reaches('mcp_tasks_finished_total{status="completed"}', 1);
+    await reaches('mcp_tasks_finished_total{status="failed"}', 1);
+    await c.close();
+  });
+});
+
 describe('metrics with --workers', () => {
   it("the primary serves the sum of its workers' metrics on --metrics-port", async () => {
     const metricsPort = await freePort();
@@ -225,24 +298,53 @@ describe('metrics with --workers', () => {
   }, 120_000);
 });
 
-describe.each(['http/json', 'http/protobuf'])('traces over OTLP %s', (protocol) => {
+describe('traces from tool workers at shutdown', () => {
+  it('a stopping server lets its tool workers send the spans they still hold', async () => {
+    const receiver = await startOtlpReceiver();
+    // Batches every minute: only the flush at shutdown sends them within the test.
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '60000' };
+    const server = await serve('tools', [], { cwd: dir, env });
+    try {
+      const c = await connect(server.url, 'http');
+      await c.client.callTool({ name: 'traced', arguments: {} });
+      await c.close();
+      expect((await server.stop()).code).toBe(0);
+      const request = await receiver.span((s) => s.name === 'tools/call traced');
+      expect(await receiver.span((s) => s.name === 'user-work')).toMatchObject({ traceId: request.traceId, parentSpanId: request.spanId, resource: { 'mcp_sse.process.role': 'tool-worker' } });
+    } finally {
+      await server.stop();
+      await receiver.close();
+    }
+  });
+});
+
+// Tool workers (the default) get the trace context with each call; `--isolation none` runs the
+// handler inside the request's span directly.
+const TRACE_CASES = [
+  ['http/json', 'workers'],
+  ['http/protobuf', 'workers'],
+  ['http/json', 'none'],
+] as const;
+describe.each(TRACE_CASES)('traces over OTLP %s, isolation %s', (protocol, isolation) => {
   it("the request's span carries the client's trace id, and the handler's span nests under it", async () => {
     const receiver = await startOtlpReceiver();
     const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_BSP_SCHEDULE_DELAY: '50', OTEL_SERVICE_NAME: 'obs-test' };
-    // A handler's own spans nest under the request's span where the handler runs in the server's
-    // process; tool workers do not carry the trace context yet (README, Observability).
-    const server = await serve('tools', ['--isolation', 'none'], { cwd: dir, env });
+    const server = await serve('tools', ['--isolation', isolation], { cwd: dir, env });
     try {
       const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
       const parent = '00f067aa0ba902b7';
       const c = await connect(server.url, 'http');
-      await c.client.callTool({ name: 'traced', arguments: {}, _meta: { traceparent: `00-${traceId}-${parent}-01` } });
+      const result = await c.client.callTool({ name: 'traced', arguments: {}, _meta: { traceparent: `00-${traceId}-${parent}-01` } });
+      expect(JSON.parse((result.content as Array<{ text: string }>)[0]!.text)).toMatchObject({ recording: true });
       const span = await receiver.span((s) => s.traceId === traceId && s.name === 'tools/call traced');
       expect(span).toMatchObject({ parentSpanId: parent, kind: 2, resource: { 'service.name': 'obs-test' } });
+      expect(span.resource['mcp_sse.process.role']).toBeUndefined();
       expect(span.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'traced', 'gen_ai.operation.name': 'execute_tool' });
       expect(span.attributes['mcp.session.id']).toEqual(expect.any(String));
       const child = await receiver.span((s) => s.name === 'user-work');
-      expect(child).toMatchObject({ traceId, parentSpanId: span.spanId });
+      expect(child).toMatchObject({ traceId, parentSpanId: span.spanId, resource: { 'service.name': 'obs-test' } });
+      // Exported by the process the handler ran in: a tool worker's own provider, or the server's.
+      expect(child.resource['mcp_sse.process.role']).toBe(isolation === 'workers' ? 'tool-worker' : undefined);
       await c.close();
 
       // No traceparent in _meta: the one in the HTTP headers is the parent.
