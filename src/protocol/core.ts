@@ -5,7 +5,7 @@ import { onResourceUpdated } from './resource-updates.js';
 import type { SessionDirectory } from './session-directory.js';
 import type { MethodTable } from './session.js';
 import { SessionHub } from './session-hub.js';
-import { withTasks } from './tasks/task-methods.js';
+import { legacyTask, withTasks } from './tasks/task-methods.js';
 import { MemoryTaskStore, type TaskStore } from './tasks/task-store.js';
 import { DEFAULT_TASK_SETTINGS, Tasks, type TaskSettings } from './tasks/tasks.js';
 
@@ -87,6 +87,11 @@ export function createCore(options: {
     directory: options.directory,
   });
   registry.on('change', (changes) => hub.broadcastListChanges(changes));
+  // A 2025 session that made a task hears of each change (2026 clients watch through listen streams).
+  tasks.onChange((record) => {
+    const session = record.era === '2025' && record.sessionId !== undefined ? hub.get(record.sessionId) : undefined;
+    if (session && !session.isClosed) session.notify('notifications/tasks/status', legacyTask(record)).catch(() => undefined);
+  });
   // A rebuilt view reached this instance's own subscribers; other instances watch their own folders.
   registry.on('updated', deliver);
   const stopUpdates = onResourceUpdated((uri) => {

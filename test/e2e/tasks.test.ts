@@ -114,6 +114,8 @@ describe.each(TRANSPORTS)('2025-11-25 tasks with the SDK v1 client over %s', (tr
     const listed = await c.client.experimental.tasks.listTasks();
     const task = listed.tasks.find((t) => t.taskId === seen[0]!.task!.taskId);
     expect(task).toMatchObject({ status: 'completed', statusMessage: 'v1 done after 4 steps' });
+    // Each change also came to the session as notifications/tasks/status, up to the last.
+    await eventually(() => c.notifications.some((n) => n.method === 'notifications/tasks/status' && n.params?.taskId === task!.taskId && n.params?.status === 'completed'), { what: 'the completed status notification' });
   });
 
   it('input the handler asks for goes to the client, and the task goes on with the answer', async () => {

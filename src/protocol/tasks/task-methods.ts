@@ -48,7 +48,7 @@ export function createdTask(r: TaskRecord): Record<string, unknown> {
 }
 
 /** The task in 2025-11-25 shape. */
-function legacyTask(r: TaskRecord): Record<string, unknown> {
+export function legacyTask(r: TaskRecord): Record<string, unknown> {
   return { ...taskBase(r), ttl: r.ttlMs, pollInterval: r.pollIntervalMs };
 }
 
