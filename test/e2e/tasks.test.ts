@@ -139,6 +139,17 @@ describe.each(TRANSPORTS)('2025-11-25 tasks with the SDK v1 client over %s', (tr
     ).rejects.toThrow(/does not run as a task/);
   });
 
+  it('a task outlives the connection that made it: another session gets its result', async () => {
+    const first = await connect(server.url, transport, { capabilities: { tasks: {} } });
+    const created = (await first.client.request(
+      { method: 'tools/call', params: { name: 'slow', arguments: { steps: 10 }, task: {} } },
+      z.object({ task: z.object({ taskId: z.string() }) }),
+    )) as { task: { taskId: string } };
+    await first.close();
+    const result = await c.client.experimental.tasks.getTaskResult(created.task.taskId, CallToolResultSchema);
+    expect(textOf(result)).toBe('v1 done after 10 steps');
+  });
+
   it('tasks/cancel stops the handler (its signal fires) and the task stays cancelled', async () => {
     const name = `cancel-${transport}`;
     const created = (await c.client.request(
