@@ -33,6 +33,8 @@ class TaskTransport implements Transport {
     private readonly run: TaskRun,
     private readonly origin: Session,
     private readonly clientToken: unknown,
+    /** The task's own abort: a question still open when the task is cancelled is withdrawn from the client. */
+    private readonly abort: RequestAbort,
   ) {}
 
   async start(): Promise<void> {}
@@ -58,7 +60,7 @@ class TaskTransport implements Transport {
     this.run.asked(key, { method, params });
     // On the stream of a tasks/result waiting for this task, as 2025-11-25 describes; else on the session's own.
     const [waiting] = this.run.resultRequests;
-    this.origin.requestClient(method, params, waiting === undefined ? {} : { relatedRequestId: waiting }).then(
+    this.origin.requestClient(method, params, { signal: this.abort.signal, ...(waiting !== undefined && { relatedRequestId: waiting }) }).then(
       (result) => this.session?.receive({ jsonrpc: '2.0', id: key, result: result as Record<string, unknown> }),
       (error: Error & { code?: number }) =>
         this.session?.receive({ jsonrpc: '2.0', id: key, error: { code: error.code ?? -32603, message: error.message } }),
@@ -73,7 +75,8 @@ class TaskTransport implements Transport {
 /** Runs a 2025-11-25 task-augmented `tools/call` on its own session, reporting to `run`. */
 export function runLegacyTask(run: TaskRun, origin: Session, callTool: MethodHandler, params: Record<string, unknown>, onError: (error: unknown, where: string) => void): void {
   const { params: withToken, clientToken } = withProgressToken(params, run.taskId);
-  const transport = new TaskTransport(run, origin, clientToken);
+  const controller = new RequestAbort();
+  const transport = new TaskTransport(run, origin, clientToken, controller);
   const session = new Session(`${origin.id}/task`, origin.kind, transport, { methods: {}, onClose: () => undefined, onError });
   transport.session = session;
   Object.assign(session, {
@@ -85,7 +88,6 @@ export function runLegacyTask(run: TaskRun, origin: Session, callTool: MethodHan
     auth: origin.auth,
   });
   const id = `task:${run.taskId}`;
-  const controller = new RequestAbort();
   run.onCancel(() => controller.abort(new AbortReason('cancelled', 'the client cancelled the task')));
   session.inflight.set(id, controller);
   callTool(session, withToken, { id, controller, asTask: true })
