@@ -67,7 +67,8 @@ async function readView(client: ConnectedClient['client'] | ModernClient['client
 describe('a tool with a view', () => {
   it('declares the extension and lists tool, view and metadata on every transport', async () => {
     for (const client of [...legacy.map((c) => c.client), modern.client]) {
-      expect(client.getServerCapabilities()?.extensions).toEqual({ 'io.modelcontextprotocol/ui': {} });
+      // 2026-07-28 clients also see the tasks extension; every client sees the Apps one.
+      expect(client.getServerCapabilities()?.extensions).toMatchObject({ 'io.modelcontextprotocol/ui': {} });
       const { tools: listed } = await client.listTools();
       const add = listed.find((t) => t.name === 'add')!;
       expect(add._meta).toEqual({ ui: { resourceUri: URI }, 'ui/resourceUri': URI });
