@@ -73,6 +73,7 @@ export class ToolWorkers implements DefinitionRunner {
   private spawn(index: number, deaths: number[]): Slot {
     return spawnWorker(index, { files: this.slots[index]?.files ?? 0, deaths, memoryMb: this.options.memoryMb }, {
       message: (slot, message) => this.receive(slot, message),
+      deliver: (slot, batch) => this.deliver(slot, batch),
       exit: (slot, why) => this.died(slot, why),
     });
   }
@@ -169,12 +170,19 @@ export class ToolWorkers implements DefinitionRunner {
 
   private post(slot: Slot, message: ToWorker): void {
     if (slot.stopping || !slot.worker.connected) return;
+    slot.outbox.push(message);
+  }
+
+  private deliver(slot: Slot, batch: ToWorker[]): void {
+    if (slot.stopping || !slot.worker.connected) return;
     try {
-      slot.worker.send(message);
+      slot.worker.send(batch);
     } catch (error) {
-      // Not cloneable (a function in a result, say): the call it belongs to fails, not the server.
-      if (message.t === 'call') this.calls.get(message.id)?.reject(error as Error);
-      else if (message.t === 'opReply') this.post(slot, { t: 'opReply', op: message.op, ok: false, error: { message: (error as Error).message } });
+      // One message JSON cannot carry (a BigInt in an answer to ctx.sample, say) fails only itself.
+      if (batch.length > 1) return batch.forEach((message) => this.deliver(slot, [message]));
+      const [message] = batch;
+      if (message?.t === 'call') this.calls.get(message.id)?.reject(error as Error);
+      else if (message?.t === 'opReply') this.post(slot, { t: 'opReply', op: message.op, ok: false, error: { message: (error as Error).message } });
     }
   }
 

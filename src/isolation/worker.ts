@@ -8,18 +8,34 @@ import { defineFromExports } from '../files/define-exports.js';
 import { describeThrown } from '../logger.js';
 import { notifyResourceUpdated, onResourceUpdated } from '../protocol/resource-updates.js';
 import { AbortReason } from '../protocol/session.js';
-import type { Descriptor, FromWorker, Target, ToWorker } from './messages.js';
+import type { Descriptor, FromWorker, Target, Thrown, ToWorker } from './messages.js';
 import { fromThrown, toThrown } from './messages.js';
 import { workerContext, type OpChannel } from './worker-context.js';
+import { Outbox } from './outbox.js';
 
 /**
  * A tool worker (a child process of the server): loads the files the server assigns to it and runs their handlers, readers,
  * getters and completers. If tool code spins, exits or runs out of memory, only this thread is
  * lost; the server's thread (sessions, transports, registry) is never blocked by it.
  */
-const send = (message: FromWorker) => {
-  if (process.connected) process.send!(message);
-};
+// What goes to the server leaves once per turn, together (see Outbox).
+const outbox = new Outbox<FromWorker>(deliver);
+const send = (message: FromWorker) => outbox.push(message);
+function deliver(batch: FromWorker[]): void {
+  if (!process.connected) return;
+  try {
+    process.send!(batch);
+  } catch (error) {
+    // One message JSON cannot carry (a BigInt in a result, say) fails only its own call or op.
+    if (batch.length > 1) return batch.forEach((message) => deliver([message]));
+    const [message] = batch;
+    if (message?.t === 'done') deliver([{ t: 'done', id: message.id, ok: false, error: toThrown(error, isToolError) }]);
+    else if (message?.t === 'loaded') deliver([{ t: 'loaded', id: message.id, ok: false, error: { message: `its definitions cannot be sent to the server: ${describeThrown(error)}` } }]);
+    else if (message?.t === 'ops') for (const { op } of message.ops) settleOp(op, false, toThrown(error, isToolError));
+  }
+}
+// Tool code that calls process.exit: the answers of other calls already made still go out.
+process.on('exit', () => outbox.flush());
 // The server is gone (killed, even): a worker has nothing left to do.
 process.on('disconnect', () => process.exit(0));
 
@@ -103,6 +119,9 @@ function describe(def: LoadedDefinition): Descriptor {
 async function load(message: Extract<ToWorker, { t: 'load' }>): Promise<void> {
   const { id, version, file, relative, root, code } = message;
   send({ t: 'loading', id });
+  // Now, not at the end of the turn: top-level code that never ends must not hold back its own
+  // load timer (which starts at 'loading') or the answers of calls that finished before it.
+  outbox.flush();
   let exports: Record<string, unknown>;
   try {
     exports = currentCall.run(relative, () => evaluateModule(code, file));
@@ -165,7 +184,18 @@ async function call(message: Extract<ToWorker, { t: 'call' }>): Promise<void> {
   }
 }
 
-process.on('message', (message: ToWorker) => {
+function settleOp(op: number, ok: boolean, value: unknown): void {
+  const pending = pendingOps.get(op);
+  pendingOps.delete(op);
+  if (ok) pending?.resolve(value);
+  else pending?.reject(fromThrown(value as Thrown));
+}
+
+process.on('message', (batch: ToWorker[]) => {
+  for (const message of batch) receive(message);
+});
+
+function receive(message: ToWorker): void {
   switch (message.t) {
     case 'load':
       return void load(message);
@@ -175,14 +205,9 @@ process.on('message', (message: ToWorker) => {
       return void call(message).catch((error) => send({ t: 'done', id: message.id, ok: false, error: { message: describeThrown(error) } }));
     case 'abort':
       return running.get(message.id)?.abort(new AbortReason(message.kind, message.message));
-    case 'opReply': {
-      const pending = pendingOps.get(message.op);
-      pendingOps.delete(message.op);
-      if (message.ok) pending?.resolve(message.value);
-      else pending?.reject(fromThrown(message.error!));
-      return;
-    }
+    case 'opReply':
+      return settleOp(message.op, message.ok, message.ok ? message.value : message.error);
     case 'ping':
       return send({ t: 'pong', id: message.id });
   }
-});
+}
