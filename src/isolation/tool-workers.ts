@@ -3,6 +3,7 @@ import { LoadError } from '../definitions/file-load.js';
 import type { DefineOutcome } from '../files/define-exports.js';
 import type { DefinitionRunner } from '../files/loader.js';
 import type { Logger } from '../logger.js';
+import type { RequestAbort } from '../protocol/request-abort.js';
 import { fromThrown, type ContextFacts, type Descriptor, type FromWorker, type Target, type Thrown, type ToWorker } from './messages.js';
 import { spawnWorker, type Slot } from './worker-process.js';
 import { remoteDefinitions } from './remote-definitions.js';
@@ -24,10 +25,12 @@ export interface ToolWorkerOptions {
 const STOP_GRACE_MS = 1000;
 const PING_TIMEOUT_MS = 1000;
 
+/** What the server's ctx offers tool workers besides the Context type (see createContext). */
+type ServerContext = Context & { canCloseStream(): boolean; requestAbort: RequestAbort };
 interface Call {
   slot: Slot;
+  unlisten?: () => void;
   name: string;
-  ctx: Context;
   resolve(value: { invalid: string } | { value: unknown }): void;
   reject(error: Error): void;
 }
@@ -37,12 +40,6 @@ interface Load {
   message: Extract<ToWorker, { t: 'load' }>;
   timer?: NodeJS.Timeout;
   resolve(outcome: { ok: true; descriptors: Descriptor[] } | { ok: false; error: Thrown }): void;
-}
-/** The worker's error as the server's. The worker runs with source maps on: its stacks already point at the tool's own lines. */
-function rebuild(thrown: Thrown): Error {
-  const error = fromThrown(thrown);
-  Object.defineProperty(error, Symbol.for('mcp-sse.stack-mapped'), { value: true });
-  return error;
 }
 
 /**
@@ -123,16 +120,19 @@ export class ToolWorkers implements DefinitionRunner {
     const entry = this.live.get(version);
     const slot = this.slots[entry?.slot ?? 0]!;
     const id = this.nextId++;
-    const closable = (ctx as { canCloseStream?: () => boolean }).canCloseStream?.() ?? false;
+    const { canCloseStream, requestAbort } = ctx as ServerContext;
+    const closable = canCloseStream();
     const facts: ContextFacts = { sessionId: ctx.sessionId, requestId: ctx.requestId, meta: ctx.meta, client: ctx.client, auth: ctx.auth, closable };
     return new Promise((resolve, reject) => {
       // Between a worker's death and its replacement a message would be lost: fail now, clearly.
       if (slot.stopping || !slot.worker.connected) return reject(new Error(`tool ${name} did not run: its tool worker is being replaced; try again`));
-      this.calls.set(id, { slot, name, ctx, resolve, reject });
+      const call: Call = { slot, name, resolve, reject };
+      this.calls.set(id, call);
       this.contexts.set(id, { slot, ctx });
-      const onAbort = () => this.aborted(id, ctx.signal.reason);
-      if (ctx.signal.aborted) return onAbort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      // Not ctx.signal: an AbortSignal made for every call costs more than the rest of the call here.
+      const onAbort = (reason: unknown) => this.aborted(id, reason as { kind?: string; message?: string } | undefined);
+      if (requestAbort.aborted) return onAbort(requestAbort.reason);
+      call.unlisten = requestAbort.onAbort(onAbort);
       this.post(slot, { t: 'call', id, target: { ...target, version }, args, ctx: facts });
     });
   }
@@ -211,9 +211,10 @@ export class ToolWorkers implements DefinitionRunner {
         const call = this.calls.get(message.id);
         if (!call) return;
         this.calls.delete(message.id);
+        call.unlisten?.();
         if (message.ok === true) call.resolve({ value: message.value });
         else if (message.ok === 'invalid') call.resolve({ invalid: message.message });
-        else call.reject(rebuild(message.error));
+        else call.reject(fromThrown(message.error, true));
         return;
       }
       case 'ops':
