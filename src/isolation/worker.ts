@@ -7,7 +7,7 @@ import { evaluateModule, provideToolApi } from '../files/evaluate.js';
 import { defineFromExports } from '../files/define-exports.js';
 import { describeThrown } from '../logger.js';
 import { notifyResourceUpdated, onResourceUpdated } from '../protocol/resource-updates.js';
-import { AbortReason } from '../protocol/session.js';
+import { AbortReason, RequestAbort } from '../protocol/request-abort.js';
 import type { Descriptor, FromWorker, Target, Thrown, ToWorker } from './messages.js';
 import { fromThrown, toThrown } from './messages.js';
 import { workerContext, type OpChannel } from './worker-context.js';
@@ -68,7 +68,7 @@ process.on('uncaughtException', stray('uncaught exception'));
 process.on('unhandledRejection', stray('unhandled rejection'));
 
 const versions = new Map<number, Map<string, LoadedDefinition>>();
-const running = new Map<number, AbortController>();
+const running = new Map<number, RequestAbort>();
 const pendingOps = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 let nextOp = 1;
 /** Which tool a stray error or an exit came from. */
@@ -167,9 +167,10 @@ async function call(message: Extract<ToWorker, { t: 'call' }>): Promise<void> {
   const { id, target, args } = message;
   const def = versions.get(target.version)?.get(`${target.kind}:${target.key}`);
   if (!def) return send({ t: 'done', id, ok: false, error: { message: `${target.kind} ${target.key} is not loaded in this tool worker` } });
-  const controller = new AbortController();
-  running.set(id, controller);
-  const ctx = workerContext(id, message.ctx, controller.signal, channel);
+  // Its AbortSignal is made only if the handler reads ctx.signal, as in the server's process.
+  const abort = new RequestAbort();
+  running.set(id, abort);
+  const ctx = workerContext(id, message.ctx, abort, channel);
   contexts.register(ctx.context, id);
   try {
     send(await currentCall.run(def.name, () => invoke(def, target, args, ctx)));
