@@ -4,8 +4,14 @@
 // on a node:http floor (parses the body, answers fixed JSON); plus mcp-sse's 2025 paths (a
 // Streamable HTTP session and a legacy SSE session). Then the memory of open subscriptions/listen
 // streams. Each server is its own child process; raw HTTP over keep-alive, loopback only.
+// mcp-sse runs with `--isolation none` (its handlers in the server's process, as the SDK v2
+// baseline's are): this measures the entry, not the tool workers. `mcp-sse-workers` (the default,
+// tool code in worker processes) runs the 2026-07-28 path in the same rounds, as its own line;
+// bench/isolation.mjs measures what the workers cost. "server CPU" is the server's process and its
+// children (tool workers).
 //   npm run build && node bench/eras.mjs
-//   BASE_BIN=/path/to/older/bin/mcp-sse.js adds an older build of mcp-sse to the same rounds.
+//   BASE_BIN=/path/to/older/bin/mcp-sse.js adds an older build of mcp-sse to the same rounds
+//   (also with `--isolation none`; BASE_ARGS='' for a build older than that option).
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { startTarget, toolsDir } from './targets.mjs';
@@ -85,7 +91,7 @@ function sseSession(base) {
 }
 
 async function drive(call, calls = CALLS, target) {
-  const cpuBefore = target?.cpuMs();
+  const cpuBefore = target?.treeCpuMs();
   const latencies = [];
   let next = 0;
   const started = performance.now();
@@ -101,7 +107,7 @@ async function drive(call, calls = CALLS, target) {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
-  const cpuUs = target ? ((target.cpuMs() - cpuBefore) * 1000) / calls : NaN;
+  const cpuUs = target ? ((target.treeCpuMs() - cpuBefore) * 1000) / calls : NaN;
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   return { rate: calls / seconds, p50: at(0.5), p99: at(0.99), cpuUs };
@@ -134,11 +140,13 @@ async function openListens(base, count) {
 
 const dir = await toolsDir();
 // ONLY=mcp-sse,mcp-sse-before narrows the run to some of the targets (profiling, quick checks).
-const names = ['node:http', 'sdk-v2', 'mcp-sse', ...(process.env.BASE_BIN ? ['mcp-sse-before'] : [])].filter(
+const names = ['node:http', 'sdk-v2', 'mcp-sse', 'mcp-sse-workers', ...(process.env.BASE_BIN ? ['mcp-sse-before'] : [])].filter(
   (name) => !process.env.ONLY || process.env.ONLY.split(',').includes(name),
 );
+const argsOf = (name) =>
+  name === 'mcp-sse-workers' ? [] : name === 'mcp-sse-before' ? (process.env.BASE_ARGS ?? '--isolation none').split(' ').filter(Boolean) : ['--isolation', 'none'];
 const targets = Object.fromEntries(
-  await Promise.all(names.map(async (name) => [name, await startTarget(name, { dir, bin: name === 'mcp-sse-before' ? process.env.BASE_BIN : undefined })])),
+  await Promise.all(names.map(async (name) => [name, await startTarget(name, { dir, args: argsOf(name), bin: name === 'mcp-sse-before' ? process.env.BASE_BIN : undefined })])),
 );
 try {
   console.log(`# ${CALLS} tools/call of echo per run, ${CONCURRENCY} in flight over keep-alive, ${ROUNDS} interleaved rounds, ${cpus().length} CPUs, load ${loadavg()[0].toFixed(2)}`);
@@ -146,7 +154,7 @@ try {
   for (const name of names) {
     const target = targets[name];
     runs.push([`2026-07-28 ${name}`, modernCaller(target.url), target]);
-    if (name.startsWith('mcp-sse')) {
+    if (name === 'mcp-sse' || name === 'mcp-sse-before') {
       runs.push([`2025 streamable ${name}`, await streamableSession(target.url), target]);
       runs.push([`2025 legacy SSE ${name}`, await sseSession(target.url), target]);
     }
@@ -175,6 +183,10 @@ try {
   const cpu = (label) => summary[label].cpuUs;
   console.log(`2026-07-28 server CPU per call: mcp-sse ${Math.round(ours.cpuUs)} µs, floor ${Math.round(cpu('2026-07-28 node:http'))} µs, SDK v2 ${Math.round(cpu('2026-07-28 sdk-v2'))} µs`);
   console.log(`2026-07-28 p99 mcp-sse ${ours.p99.toFixed(2)} ms vs SDK v2 ${summary['2026-07-28 sdk-v2'].p99.toFixed(2)} ms   (target <=)`);
+  }
+  const workers = summary['2026-07-28 mcp-sse-workers'];
+  if (workers && ours && targets['node:http'] && targets['sdk-v2']) {
+    console.log(`2026-07-28 mcp-sse-workers (default isolation) / floor: ${(workers.rate / summary['2026-07-28 node:http'].rate).toFixed(2)}x, / SDK v2: ${(workers.rate / summary['2026-07-28 sdk-v2'].rate).toFixed(2)}x, / --isolation none: ${(workers.rate / ours.rate).toFixed(2)}x`);
   }
   if (targets['mcp-sse-before']) {
     for (const path of ['2025 streamable', '2025 legacy SSE', '2026-07-28']) {

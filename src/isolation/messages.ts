@@ -106,10 +106,15 @@ export function toThrown(error: unknown, isToolError: (error: unknown) => boolea
   return { message };
 }
 
-/** A thrown value rebuilt on this side: a ToolError stays one (a message for the model, not logged). */
-export function fromThrown(thrown: Thrown): Error {
+/**
+ * A thrown value rebuilt on this side: a ToolError stays one (a message for the model, not logged).
+ * `mapped`: a worker's error in the server, whose stack already points at the tool's own lines
+ * (workers run with source maps on).
+ */
+export function fromThrown(thrown: Thrown, mapped = false): Error {
   const error = thrown.toolError ? new ToolError(thrown.message) : new Error(thrown.message);
   if (thrown.name && !thrown.toolError) error.name = thrown.name;
   if (thrown.stack) error.stack = thrown.stack;
+  if (mapped) Object.defineProperty(error, Symbol.for('mcp-sse.stack-mapped'), { value: true });
   return error;
 }

@@ -3,6 +3,7 @@ import { LoadError } from '../definitions/file-load.js';
 import type { DefineOutcome } from '../files/define-exports.js';
 import type { DefinitionRunner } from '../files/loader.js';
 import type { Logger } from '../logger.js';
+import type { RequestAbort } from '../protocol/request-abort.js';
 import { fromThrown, type ContextFacts, type Descriptor, type FromWorker, type Target, type Thrown, type ToWorker } from './messages.js';
 import { endWorker, spawnWorker, type Slot } from './worker-process.js';
 import { remoteDefinitions } from './remote-definitions.js';
@@ -31,10 +32,12 @@ const PING_TIMEOUT_MS = 1000;
 /** How long a traced worker may take to send its last spans when the server closes. */
 const FLUSH_MS = 1500;
 
+/** What the server's ctx offers tool workers besides the Context type (see createContext). */
+type ServerContext = Context & { canCloseStream(): boolean; requestAbort: RequestAbort };
 interface Call {
   slot: Slot;
+  unlisten?: () => void;
   name: string;
-  ctx: Context;
   resolve(value: { invalid: string } | { value: unknown }): void;
   reject(error: Error): void;
 }
@@ -44,12 +47,6 @@ interface Load {
   message: Extract<ToWorker, { t: 'load' }>;
   timer?: NodeJS.Timeout;
   resolve(outcome: { ok: true; descriptors: Descriptor[] } | { ok: false; error: Thrown }): void;
-}
-/** The worker's error as the server's. The worker runs with source maps on: its stacks already point at the tool's own lines. */
-function rebuild(thrown: Thrown): Error {
-  const error = fromThrown(thrown);
-  Object.defineProperty(error, Symbol.for('mcp-sse.stack-mapped'), { value: true });
-  return error;
 }
 
 /**
@@ -81,6 +78,7 @@ export class ToolWorkers implements DefinitionRunner {
     const args = this.options.tracing ? [this.options.tracing.module] : [];
     return spawnWorker(index, { files: this.slots[index]?.files ?? 0, deaths, memoryMb: this.options.memoryMb, args }, {
       message: (slot, message) => this.receive(slot, message),
+      deliver: (slot, batch) => this.deliver(slot, batch),
       exit: (slot, why) => this.died(slot, why),
     });
   }
@@ -130,16 +128,19 @@ export class ToolWorkers implements DefinitionRunner {
     const entry = this.live.get(version);
     const slot = this.slots[entry?.slot ?? 0]!;
     const id = this.nextId++;
-    const closable = (ctx as { canCloseStream?: () => boolean }).canCloseStream?.() ?? false;
+    const { canCloseStream, requestAbort } = ctx as ServerContext;
+    const closable = canCloseStream();
     const facts: ContextFacts = { sessionId: ctx.sessionId, requestId: ctx.requestId, meta: ctx.meta, client: ctx.client, auth: ctx.auth, closable };
     return new Promise((resolve, reject) => {
       // Between a worker's death and its replacement a message would be lost: fail now, clearly.
       if (slot.stopping || !slot.worker.connected) return reject(new Error(`tool ${name} did not run: its tool worker is being replaced; try again`));
-      this.calls.set(id, { slot, name, ctx, resolve, reject });
+      const call: Call = { slot, name, resolve, reject };
+      this.calls.set(id, call);
       this.contexts.set(id, { slot, ctx });
-      const onAbort = () => this.aborted(id, ctx.signal.reason);
-      if (ctx.signal.aborted) return onAbort();
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
+      // Not ctx.signal: an AbortSignal made for every call costs more than the rest of the call here.
+      const onAbort = (reason: unknown) => this.aborted(id, reason as { kind?: string; message?: string } | undefined);
+      if (requestAbort.aborted) return onAbort(requestAbort.reason);
+      call.unlisten = requestAbort.onAbort(onAbort);
       const trace = this.options.tracing?.context();
       this.post(slot, { t: 'call', id, target: { ...target, version }, args, ctx: facts, ...(trace && { trace }) });
     });
@@ -178,12 +179,19 @@ export class ToolWorkers implements DefinitionRunner {
 
   private post(slot: Slot, message: ToWorker): void {
     if (slot.stopping || !slot.worker.connected) return;
+    slot.outbox.push(message);
+  }
+
+  private deliver(slot: Slot, batch: ToWorker[]): void {
+    if (slot.stopping || !slot.worker.connected) return;
     try {
-      slot.worker.send(message);
+      slot.worker.send(batch);
     } catch (error) {
-      // Not cloneable (a function in a result, say): the call it belongs to fails, not the server.
-      if (message.t === 'call') this.calls.get(message.id)?.reject(error as Error);
-      else if (message.t === 'opReply') this.post(slot, { t: 'opReply', op: message.op, ok: false, error: { message: (error as Error).message } });
+      // One message JSON cannot carry (a BigInt in an answer to ctx.sample, say) fails only itself.
+      if (batch.length > 1) return batch.forEach((message) => this.deliver(slot, [message]));
+      const [message] = batch;
+      if (message?.t === 'call') this.calls.get(message.id)?.reject(error as Error);
+      else if (message?.t === 'opReply') this.post(slot, { t: 'opReply', op: message.op, ok: false, error: { message: (error as Error).message } });
     }
   }
 
@@ -212,9 +220,10 @@ export class ToolWorkers implements DefinitionRunner {
         const call = this.calls.get(message.id);
         if (!call) return;
         this.calls.delete(message.id);
+        call.unlisten?.();
         if (message.ok === true) call.resolve({ value: message.value });
         else if (message.ok === 'invalid') call.resolve({ invalid: message.message });
-        else call.reject(rebuild(message.error));
+        else call.reject(fromThrown(message.error, true));
         return;
       }
       case 'ops':

@@ -2,6 +2,7 @@ import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from '../definitions/context.js';
 import { compileSchema } from '../definitions/schema.js';
 import { LOG_LEVELS } from '../protocol/context.js';
+import type { RequestAbort } from '../protocol/request-abort.js';
 import type { ContextFacts, ContextOp } from './messages.js';
 
 /** How a worker's `ctx` reaches the real one in the server's thread. */
@@ -31,7 +32,7 @@ function notified(request: Promise<unknown>): Promise<void> {
   return done;
 }
 
-export function workerContext(callId: number, facts: ContextFacts, signal: AbortSignal, channel: OpChannel): { callId: number; context: Context } {
+export function workerContext(callId: number, facts: ContextFacts, abort: RequestAbort, channel: OpChannel): { callId: number; context: Context } {
   let log: Context['log'] | undefined;
   const makeLog = () => {
     const made = {} as Record<LoggingLevel, (message: string, data?: unknown) => Promise<void>>;
@@ -39,7 +40,9 @@ export function workerContext(callId: number, facts: ContextFacts, signal: Abort
     return made;
   };
   const context: Context = {
-    signal,
+    get signal() {
+      return abort.signal;
+    },
     sessionId: facts.sessionId,
     requestId: facts.requestId,
     meta: facts.meta,

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { FromWorker } from './messages.js';
+import type { FromWorker, ToWorker } from './messages.js';
+import { Outbox } from './outbox.js';
 
 const ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
 
@@ -8,6 +9,8 @@ const ENTRY = fileURLToPath(new URL('./worker.js', import.meta.url));
 export interface Slot {
   index: number;
   worker: ChildProcess;
+  /** What goes to it, one IPC message per event-loop turn. */
+  outbox: Outbox<ToWorker>;
   /** It said, dying, that its heap was full. */
   outOfMemory?: boolean;
   /** Why it is being stopped, when we stop it: what its unfinished calls are told. */
@@ -28,7 +31,7 @@ export interface Slot {
 export function spawnWorker(
   index: number,
   options: { files: number; deaths: number[]; memoryMb: number; args: string[] },
-  on: { message(slot: Slot, message: FromWorker): void; exit(slot: Slot, why: string): void },
+  on: { message(slot: Slot, message: FromWorker): void; deliver(slot: Slot, batch: ToWorker[]): void; exit(slot: Slot, why: string): void },
 ): Slot {
   // Not a cluster worker itself, even when forked by one: NODE_UNIQUE_ID would make it one.
   const { NODE_UNIQUE_ID: _cluster, ...env } = process.env;
@@ -41,7 +44,7 @@ export function spawnWorker(
     // What tool code prints is log output: stderr, never the server's stdout (stdio carries JSON-RPC there).
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
-  const slot: Slot = { index, worker, files: options.files, deaths: options.deaths };
+  const slot: Slot = { index, worker, outbox: new Outbox((batch) => on.deliver(slot, batch)), files: options.files, deaths: options.deaths };
   worker.stdout!.pipe(process.stderr, { end: false });
   worker.stderr!.on('data', (chunk: Buffer) => {
     if (chunk.includes('heap out of memory')) slot.outOfMemory = true;
@@ -49,7 +52,10 @@ export function spawnWorker(
   });
   worker.unref();
   (worker.channel as { unref?: () => void } | undefined)?.unref?.();
-  worker.on('message', (message: FromWorker) => on.message(slot, message));
+  // The worker too sends what it has once per turn: a message is a batch.
+  worker.on('message', (batch: FromWorker[]) => {
+    for (const message of batch) on.message(slot, message);
+  });
   worker.on('error', (error) => {
     slot.stopping ??= `it failed: ${error.message}`;
   });

@@ -7,19 +7,35 @@ import { evaluateModule, provideToolApi } from '../files/evaluate.js';
 import { defineFromExports } from '../files/define-exports.js';
 import { describeThrown } from '../logger.js';
 import { notifyResourceUpdated, onResourceUpdated } from '../protocol/resource-updates.js';
-import { AbortReason } from '../protocol/session.js';
-import type { Descriptor, FromWorker, Target, ToWorker, WorkerTracing } from './messages.js';
+import { AbortReason, RequestAbort } from '../protocol/request-abort.js';
+import type { Descriptor, FromWorker, Target, Thrown, ToWorker, WorkerTracing } from './messages.js';
 import { fromThrown, toThrown } from './messages.js';
 import { workerContext, type OpChannel } from './worker-context.js';
+import { Outbox } from './outbox.js';
 
 /**
  * A tool worker (a child process of the server): loads the files the server assigns to it and runs their handlers, readers,
  * getters and completers. If tool code spins, exits or runs out of memory, only this thread is
  * lost; the server's thread (sessions, transports, registry) is never blocked by it.
  */
-const send = (message: FromWorker) => {
-  if (process.connected) process.send!(message);
-};
+// What goes to the server leaves once per turn, together (see Outbox).
+const outbox = new Outbox<FromWorker>(deliver);
+const send = (message: FromWorker) => outbox.push(message);
+function deliver(batch: FromWorker[]): void {
+  if (!process.connected) return;
+  try {
+    process.send!(batch);
+  } catch (error) {
+    // One message JSON cannot carry (a BigInt in a result, say) fails only its own call or op.
+    if (batch.length > 1) return batch.forEach((message) => deliver([message]));
+    const [message] = batch;
+    if (message?.t === 'done') deliver([{ t: 'done', id: message.id, ok: false, error: toThrown(error, isToolError) }]);
+    else if (message?.t === 'loaded') deliver([{ t: 'loaded', id: message.id, ok: false, error: { message: `its definitions cannot be sent to the server: ${describeThrown(error)}` } }]);
+    else if (message?.t === 'ops') for (const { op } of message.ops) settleOp(op, false, toThrown(error, isToolError));
+  }
+}
+// Tool code that calls process.exit: the answers of other calls already made still go out.
+process.on('exit', () => outbox.flush());
 // When the server traces, it names the module that traces this worker's calls; otherwise no
 // OpenTelemetry is loaded here at all. A worker whose tracing fails to start says so and runs untraced.
 const tracingModule = process.argv[2];
@@ -65,7 +81,7 @@ process.on('uncaughtException', stray('uncaught exception'));
 process.on('unhandledRejection', stray('unhandled rejection'));
 
 const versions = new Map<number, Map<string, LoadedDefinition>>();
-const running = new Map<number, AbortController>();
+const running = new Map<number, RequestAbort>();
 const pendingOps = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 let nextOp = 1;
 /** Which tool a stray error or an exit came from. */
@@ -116,6 +132,9 @@ function describe(def: LoadedDefinition): Descriptor {
 async function load(message: Extract<ToWorker, { t: 'load' }>): Promise<void> {
   const { id, version, file, relative, root, code } = message;
   send({ t: 'loading', id });
+  // Now, not at the end of the turn: top-level code that never ends must not hold back its own
+  // load timer (which starts at 'loading') or the answers of calls that finished before it.
+  outbox.flush();
   let exports: Record<string, unknown>;
   try {
     exports = currentCall.run(relative, () => evaluateModule(code, file));
@@ -161,9 +180,10 @@ async function call(message: Extract<ToWorker, { t: 'call' }>): Promise<void> {
   const { id, target, args } = message;
   const def = versions.get(target.version)?.get(`${target.kind}:${target.key}`);
   if (!def) return send({ t: 'done', id, ok: false, error: { message: `${target.kind} ${target.key} is not loaded in this tool worker` } });
-  const controller = new AbortController();
-  running.set(id, controller);
-  const ctx = workerContext(id, message.ctx, controller.signal, channel);
+  // Its AbortSignal is made only if the handler reads ctx.signal, as in the server's process.
+  const abort = new RequestAbort();
+  running.set(id, abort);
+  const ctx = workerContext(id, message.ctx, abort, channel);
   contexts.register(ctx.context, id);
   const traced = tracing && (await tracing);
   try {
@@ -180,7 +200,18 @@ async function call(message: Extract<ToWorker, { t: 'call' }>): Promise<void> {
   }
 }
 
-process.on('message', (message: ToWorker) => {
+function settleOp(op: number, ok: boolean, value: unknown): void {
+  const pending = pendingOps.get(op);
+  pendingOps.delete(op);
+  if (ok) pending?.resolve(value);
+  else pending?.reject(fromThrown(value as Thrown));
+}
+
+process.on('message', (batch: ToWorker[]) => {
+  for (const message of batch) receive(message);
+});
+
+function receive(message: ToWorker): void {
   switch (message.t) {
     case 'load':
       return void load(message);
@@ -190,14 +221,9 @@ process.on('message', (message: ToWorker) => {
       return void call(message).catch((error) => send({ t: 'done', id: message.id, ok: false, error: { message: describeThrown(error) } }));
     case 'abort':
       return running.get(message.id)?.abort(new AbortReason(message.kind, message.message));
-    case 'opReply': {
-      const pending = pendingOps.get(message.op);
-      pendingOps.delete(message.op);
-      if (message.ok) pending?.resolve(message.value);
-      else pending?.reject(fromThrown(message.error!));
-      return;
-    }
+    case 'opReply':
+      return settleOp(message.op, message.ok, message.ok ? message.value : message.error);
     case 'ping':
       return send({ t: 'pong', id: message.id });
   }
-});
+}

@@ -142,6 +142,10 @@ export function createContext(input: ContextInput): Context {
       },
     }),
   };
-  // Not part of the Context type: tool workers ask it when a call starts, for their own ctx.closeStream().
-  return Object.assign(context, { canCloseStream: () => session.canCloseRequestStream(requestId) });
+  // Not part of the Context type, for tool workers: whether their ctx.closeStream() can work, and
+  // the abort without the AbortSignal that reading `signal` would make (and a GC would collect).
+  return Object.assign(context, {
+    canCloseStream: () => session.canCloseRequestStream(requestId),
+    requestAbort: abort,
+  });
 }

@@ -17,6 +17,14 @@ const TOOLS = {
   // 2 GB of doubles at once, far past the worker's heap limit.
   'tools/hog.ts': tool(`export default defineTool({ timeoutMs: 60000, handler() { return new Array(2 ** 28).fill(1.5).length; } });`),
   'tools/loopy.ts': toolSource({ description: 'good version', result: "'v1'" }),
+  // One file, so one worker: their messages to the server share its writes.
+  'tools/unsendable.ts': tool(`
+export const big_log = defineTool({ timeoutMs: 5000, async handler(_args, ctx) {
+  try { await ctx.log.info('big', { n: 1n }); return 'logged'; } catch (error) { return 'refused: ' + error.message; }
+} });
+export const big_result = defineTool({ handler: () => ({ content: [{ type: 'text', text: 'x' }], structuredContent: { n: 1n } }) });
+export const plain = defineTool({ input: { n: z.number() }, handler: ({ n }) => 'plain ' + n });
+`),
 };
 
 let dir: string;
@@ -82,6 +90,19 @@ describe('tool code in worker threads', () => {
     const result = await http.client.callTool({ name: 'hog', arguments: {} });
     expect(result).toMatchObject({ isError: true });
     expect((result.content as Array<{ text: string }>)[0]!.text).toMatch(/^tool hog did not finish: its worker was stopped because it ran out of memory \(the limit is 128 MB/);
+    await everyoneServed();
+  });
+
+  it('fails only the call or ctx action whose message JSON cannot carry, not the others sent with it', async () => {
+    // Sent together, answered in one turn of the worker: one write, unless one of them cannot be.
+    const [big, ...plain] = await Promise.all([
+      http.client.callTool({ name: 'big_result', arguments: {} }),
+      ...[1, 2, 3].map((n) => http.client.callTool({ name: 'plain', arguments: { n } })),
+    ]);
+    expect(big).toMatchObject({ isError: true, content: [{ type: 'text', text: expect.stringMatching(/BigInt/) }] });
+    expect(plain.map((r) => (r.content as Array<{ text: string }>)[0]!.text)).toEqual(['plain 1', 'plain 2', 'plain 3']);
+    // A log it cannot send fails where awaited, instead of never settling.
+    expect(await callText(sse, 'big_log')).toMatch(/^refused: .*BigInt/);
     await everyoneServed();
   });
 
