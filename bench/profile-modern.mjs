@@ -11,7 +11,9 @@ const [name = 'mcp-sse', calls = '20000'] = process.argv.slice(2);
 const profiles = path.join(ROOT, 'bench/profiles');
 await mkdir(profiles, { recursive: true });
 const before = new Set(await readdir(profiles));
-const target = await startTarget(name, { dir: await toolsDir(), nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
+// mcp-sse's own entry, as eras.mjs measures it: tool code in the server process (PROFILE_ARGS='' for the default).
+const args = name === 'mcp-sse' ? (process.env.PROFILE_ARGS ?? '--isolation none').split(' ').filter(Boolean) : [];
+const target = await startTarget(name, { dir: await toolsDir(), args, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
 const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 const meta = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'p', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
 const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'echo' };
