@@ -105,6 +105,15 @@ describe('Tasks', () => {
     await expect(aborted).rejects.toThrow('gone');
   });
 
+  it('untilTerminal returns a cancelled task whose handler ignores its signal', async () => {
+    const { tasks: t } = tasks();
+    const run = await t.create({ era: '2025', pollIntervalMs: 10 });
+    const waiting = t.untilTerminal(run.taskId, undefined, new RequestAbort());
+    await t.cancel((await t.find(run.taskId, undefined))!);
+    expect((await waiting)?.status).toBe('cancelled');
+    run.finish({ result: { content: [] } });
+  });
+
   it('a task whose holder is gone is failed when read, never left working', async () => {
     const store = new MemoryTaskStore('elsewhere');
     const t = new Tasks(store, 'here', DEFAULT_TASK_SETTINGS, () => undefined);

@@ -128,8 +128,10 @@ export class Tasks implements TaskRunHost {
    * resolves, so a `tasks/get` right after no longer lists them; unknown keys are ignored.
    */
   async answer(record: TaskRecord, responses: Record<string, unknown>): Promise<void> {
-    const known: Record<string, unknown> = {};
+    let known: Record<string, unknown> = {};
     await this.update(record.taskId, (r) => {
+      // A shared store may run this again after a conflicting write: only the last run counts.
+      known = {};
       if (isTerminal(r.status) || !r.inputRequests) return undefined;
       const open = { ...r.inputRequests };
       for (const [key, value] of Object.entries(responses)) {
@@ -158,14 +160,14 @@ export class Tasks implements TaskRunHost {
       const record = await this.find(taskId, owner);
       if (!record || isTerminal(record.status)) return record;
       const run = this.runs.get(taskId);
-      // A run here says when it is done; one on another instance is polled at its own interval.
+      // A run here says when it is done; the record is read again at the task's interval too (a
+      // run on another instance, or a cancelled one whose handler ignores its signal).
       await new Promise<void>((resolve, reject) => {
         if (abort.aborted) return reject(abort.reason);
-        let timer: NodeJS.Timeout | undefined;
         const stop = abort.onAbort((reason) => (clearTimeout(timer), reject(reason)));
         const wake = () => (clearTimeout(timer), stop(), resolve());
-        if (run) void run.done.then(wake);
-        else timer = setTimeout(wake, record.pollIntervalMs);
+        const timer = setTimeout(wake, record.pollIntervalMs);
+        void run?.done.then(wake);
       });
     }
   }
