@@ -274,6 +274,17 @@ describe('metrics with --workers', () => {
     })) as RegExpMatchArray;
     const server = { ...cli, url: mcpUrl!.replace(/\/mcp$/, '') };
     try {
+      // The banner comes with the first worker; the second (and its tool workers) may still be
+      // starting, and until it is ready every connection goes to the first.
+      const answering = new Set<number>();
+      await eventually(
+        async () => {
+          const res = await fetch(`${server.url}/healthz`, { headers: { connection: 'close' } });
+          answering.add(((await res.json()) as { worker: number }).worker);
+          return answering.size === 2;
+        },
+        { timeoutMs: 60_000, what: 'both workers to answer' },
+      );
       // Connections go to workers in turn; many clients at once open many connections.
       const seen = new Set<string>();
       let calls = 0;
