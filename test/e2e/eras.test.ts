@@ -242,7 +242,9 @@ describe('the 2026-07-28 era', () => {
     }
   });
 
-  it('delivers progress on the request stream before the result, with no session', async () => {
+  // Retried: an SDK client drops a progress event that reaches it in the same read as the result;
+  // the server spaces them (PROGRESS_TO_RESULT_GAP_MS), but a client stalled longer by a busy machine still merges them.
+  it('delivers progress on the request stream before the result, with no session', { retry: 2 }, async () => {
     const progress: number[] = [];
     const result = await modern.client.callTool(
       { name: 'steps', arguments: { steps: 3 } },
