@@ -3,7 +3,7 @@ import type { JSONRPCMessage, LoggingLevel, RequestId } from '@modelcontextproto
 import { RequestAbort } from '../protocol/request-abort.js';
 import type { MethodHandler } from '../protocol/session.js';
 import { AbortReason, Session, type SessionHost } from '../protocol/session.js';
-import { progressMessage } from '../protocol/tasks/legacy-task.js';
+import { progressMessage } from '../protocol/tasks/task-run.js';
 import type { TaskRun } from '../protocol/tasks/tasks.js';
 
 /** What a 2026-07-28 HTTP exchange can do for the call it serves. */

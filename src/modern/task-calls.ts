@@ -3,7 +3,7 @@ import type { LoadedTask } from '../definitions/definitions.js';
 import { identityOf } from '../protocol/identity.js';
 import { RpcError } from '../protocol/rpc.js';
 import type { MethodHandler, SessionHost } from '../protocol/session.js';
-import { withProgressToken } from '../protocol/tasks/legacy-task.js';
+import { withProgressToken } from '../protocol/tasks/task-run.js';
 import { createdTask, declaresTasks, MISSING_CAPABILITY, TASKS_REQUIRED } from '../protocol/tasks/task-methods.js';
 import type { Tasks } from '../protocol/tasks/tasks.js';
 import { ModernCall, type CallIdentity } from './modern-call.js';

@@ -2,6 +2,7 @@ import type { Registry } from '../protocol/registry.js';
 import type { MethodTable, RequestInfo, Session } from '../protocol/session.js';
 import { RpcError } from '../protocol/rpc.js';
 import { AbortReason } from '../protocol/session.js';
+import { isExtensionEra } from '../protocol/tasks/task-methods.js';
 
 export type CallKind = 'tool' | 'resource' | 'prompt' | 'other';
 export type Outcome = 'ok' | 'isError' | 'error' | 'cancelled';
@@ -36,7 +37,7 @@ export type CallAround = (call: CallStart, run: () => Promise<unknown>) => Promi
 
 /** `2026` for 2026-07-28 requests (per-request envelopes), `2025` for sessions of the earlier revisions. */
 export function eraOf(session: Session): '2025' | '2026' {
-  return (session.protocolVersion ?? '') >= '2026' ? '2026' : '2025';
+  return isExtensionEra(session) ? '2026' : '2025';
 }
 
 function describe(method: string, params: Record<string, unknown>, registry: Registry): Pick<CallStart, 'kind' | 'name' | 'uri'> {

@@ -2,21 +2,8 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { RequestAbort } from '../request-abort.js';
 import { AbortReason, Session, type MethodHandler } from '../session.js';
+import { progressMessage, withProgressToken } from './task-run.js';
 import { RELATED_TASK_KEY, type TaskRun } from './tasks.js';
-
-/** `ctx.progress` needs a token; a task always reports progress, as its status message. */
-export function withProgressToken(params: Record<string, unknown>, taskId: string): { params: Record<string, unknown>; clientToken: unknown } {
-  const meta = (typeof params._meta === 'object' && params._meta !== null ? params._meta : {}) as Record<string, unknown>;
-  const clientToken = meta.progressToken;
-  if (clientToken !== undefined) return { params, clientToken };
-  return { params: { ...params, _meta: { ...meta, progressToken: `task:${taskId}` } }, clientToken };
-}
-
-export function progressMessage(params: Record<string, unknown> | undefined): string {
-  const p = params ?? {};
-  if (typeof p.message === 'string') return p.message;
-  return p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress);
-}
 
 /**
  * Where a 2025-11-25 task's handler writes. The task outlives the request that made it, so its

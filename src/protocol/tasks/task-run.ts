@@ -17,6 +17,20 @@ function firstText(result: Record<string, unknown>): string | undefined {
   return typeof text === 'string' ? text.slice(0, 200) : undefined;
 }
 
+/** `ctx.progress` needs a token; a task always reports progress, as its status message. */
+export function withProgressToken(params: Record<string, unknown>, taskId: string): { params: Record<string, unknown>; clientToken: unknown } {
+  const meta = (typeof params._meta === 'object' && params._meta !== null ? params._meta : {}) as Record<string, unknown>;
+  const clientToken = meta.progressToken;
+  if (clientToken !== undefined) return { params, clientToken };
+  return { params: { ...params, _meta: { ...meta, progressToken: `task:${taskId}` } }, clientToken };
+}
+
+export function progressMessage(params: Record<string, unknown> | undefined): string {
+  const p = params ?? {};
+  if (typeof p.message === 'string') return p.message;
+  return p.total !== undefined ? `${p.progress}/${p.total}` : String(p.progress);
+}
+
 /** What a run needs of the tasks it belongs to (`Tasks`). */
 export interface TaskRunHost {
   update(taskId: string, change: (record: TaskRecord) => TaskRecord | undefined): Promise<TaskRecord | undefined>;
