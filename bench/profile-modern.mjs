@@ -3,8 +3,9 @@
 // `node bench/profile-modern.mjs [mcp-sse|sdk-v2|node:http] [calls]`. Prints the functions with
 // the most self time and the heaviest files; the .cpuprofile stays in bench/profiles/.
 import http from 'node:http';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { printProfile } from './cpu-profile.mjs';
 import { ROOT, startTarget, toolsDir } from './targets.mjs';
 
 const [name = 'mcp-sse', calls = '20000'] = process.argv.slice(2);
@@ -36,21 +37,4 @@ agent.destroy();
 await target.stop();
 
 const file = (await readdir(profiles)).find((f) => !before.has(f));
-const profile = JSON.parse(await readFile(path.join(profiles, file), 'utf8'));
-const dt = new Map();
-profile.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-const total = [...dt.values()].reduce((a, b) => a + b, 0);
-const self = new Map();
-const byFile = new Map();
-for (const node of profile.nodes) {
-  const t = dt.get(node.id) ?? 0;
-  const { functionName, url, lineNumber } = node.callFrame;
-  const short = url.replace(/^.*node_modules\//, '').replace(`file://${ROOT}/`, '');
-  const key = `${functionName || '(anonymous)'} ${short}:${lineNumber + 1}`;
-  self.set(key, (self.get(key) ?? 0) + t);
-  const where = short.startsWith('node:') ? short : short || functionName;
-  byFile.set(where, (byFile.get(where) ?? 0) + t);
-}
-const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
-console.log(`\nself time by function (${file}):\n${top(self, 25).join('\n')}`);
-console.log(`\nself time by file:\n${top(byFile, 20).join('\n')}`);
+await printProfile(profiles, file, { by: 'file', functions: 25, groups: 20 });

@@ -17,6 +17,7 @@ import { createMethodCalls, identityFrom } from './method-calls.js';
 import { identityOf } from '../protocol/identity.js';
 import { declaresTasks } from '../protocol/tasks/task-methods.js';
 import { createResultStamp, SUPPORTED_VERSIONS } from './results.js';
+import { TABLE_METHODS, TASK_METHODS } from './revision.js';
 
 export interface ModernEndpointOptions {
   /** The same method table every 2025 session answers from. */
@@ -53,21 +54,7 @@ export interface ModernEndpoint {
   close(): Promise<void>;
 }
 
-/** Methods the 2026-07-28 revision keeps, served from the shared table. */
-const SERVED_METHODS = new Set([
-  'tools/list',
-  'tools/call',
-  'resources/list',
-  'resources/templates/list',
-  'resources/read',
-  'prompts/list',
-  'prompts/get',
-  'completion/complete',
-  // The tasks extension (SEP-2663); its tasks/result and tasks/list are gone, so -32601.
-  'tasks/get',
-  'tasks/update',
-  'tasks/cancel',
-]);
+const SERVED_METHODS = new Set<string>([...TABLE_METHODS, ...TASK_METHODS]);
 const PARK_TIMEOUT_MS = 5 * 60_000;
 
 /** The directory entry naming the instance that keeps a task, where the task store is not shared. */

@@ -10,10 +10,9 @@ import type { HeldCalls } from './held-calls.js';
 import { ModernCall, type CallIdentity, type CallOutcome } from './modern-call.js';
 import type { ResultStamp } from './results.js';
 import { promoteAnswered, startCall, type TaskCallDeps } from './task-calls.js';
+import { INPUT_CAPABLE } from './revision.js';
 import { MISSING_CAPABILITY } from '../protocol/tasks/task-methods.js';
 
-/** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
-const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
 
 /** A JSON-RPC error answer, with the HTTP status the revision gives it. */
 class Refused extends Error {

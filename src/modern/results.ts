@@ -1,5 +1,5 @@
-import { SERVER_CAPABILITIES, type ServerInfo } from '../protocol/mcp-methods.js';
-import { TASKS_EXTENSION } from '../protocol/tasks/tasks.js';
+import type { ServerInfo } from '../protocol/mcp-methods.js';
+import { MODERN_CAPABILITIES } from './revision.js';
 import { SERVER_INFO_KEY } from './envelope.js';
 
 export const SUPPORTED_VERSIONS = ['2026-07-28'];
@@ -37,8 +37,7 @@ export function createResultStamp(options: { info: ServerInfo; watching: boolean
     discover(): Record<string, unknown> {
       return {
         supportedVersions: SUPPORTED_VERSIONS,
-        // Tasks are an extension in this revision; the 2025 `capabilities.tasks` must not appear.
-        capabilities: { ...SERVER_CAPABILITIES, extensions: { ...SERVER_CAPABILITIES.extensions, [TASKS_EXTENSION]: {} } },
+        capabilities: MODERN_CAPABILITIES,
         ...(options.info.instructions && { instructions: options.info.instructions }),
       };
     },

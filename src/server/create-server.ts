@@ -15,7 +15,7 @@ import { applyHttpTimeouts } from '../http/timeouts.js';
 import { loadInline } from '../files/inline.js';
 import { toolWorkersFor } from './tool-runner.js';
 import { listen } from '../http/listen.js';
-import { DEFAULTS, type McpSseServer, type ServerOptions } from './options.js';
+import { DEFAULTS, taskSettingsOf, type McpSseServer, type ServerOptions } from './options.js';
 import { createLogger } from '../logger.js';
 import type { ServerInfo } from '../protocol/mcp-methods.js';
 import { createCore } from '../protocol/core.js';
@@ -87,10 +87,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     maxSessionsPerClient: options.maxSessionsPerClient ?? DEFAULTS.maxSessionsPerClient,
     sessionTimeoutMs: options.sessionTimeoutMs ?? DEFAULTS.sessionTimeoutMs,
     taskStore: taskStore ?? clusterTaskStore,
-    taskSettings: {
-      ...(options.maxTasks !== undefined && { maxRunning: options.maxTasks }),
-      ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),
-    },
+    taskSettings: taskSettingsOf(options),
   });
   observability.attach(registry, hub, tasks);
   const metrics = observability.metrics!;

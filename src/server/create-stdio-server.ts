@@ -13,7 +13,7 @@ import { AbortReason } from '../protocol/session.js';
 import { claimStdout } from '../stdio/protocol-stdout.js';
 import { createStdioEndpoint } from '../stdio/stdio-endpoint.js';
 import { packageVersion } from '../version.js';
-import { DEFAULTS, type ServerOptions } from './options.js';
+import { DEFAULTS, taskSettingsOf, type ServerOptions } from './options.js';
 
 /** What a stdio server takes: everything of `ServerOptions` that means something without HTTP. */
 export type StdioServerOptions = Pick<ServerOptions, 'dir' | 'definitions' | 'watch' | 'name' | 'version' | 'instructions' | 'logLevel' | 'logFormat' | 'logger' | 'shutdownTimeoutMs' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs' | 'maxTasks' | 'taskTtlMs'> & {
@@ -52,10 +52,7 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
     logger,
     maxSessions: 1,
     sessionTimeoutMs: NEVER,
-    taskSettings: {
-      ...(options.maxTasks !== undefined && { maxRunning: options.maxTasks }),
-      ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),
-    },
+    taskSettings: taskSettingsOf(options),
   });
   const started = performance.now();
   let folder: DefinitionFolder | undefined;

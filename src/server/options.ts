@@ -117,3 +117,11 @@ export const DEFAULTS = {
   loadTimeoutMs: 10_000,
 };
 
+
+/** The task limits a server's options set, for the core (the rest keep their defaults). */
+export function taskSettingsOf(options: Pick<ServerOptions, 'maxTasks' | 'taskTtlMs'>) {
+  return {
+    ...(options.maxTasks !== undefined && { maxRunning: options.maxTasks }),
+    ...(options.taskTtlMs !== undefined && { ttlMs: options.taskTtlMs }),
+  };
+}

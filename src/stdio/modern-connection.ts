@@ -15,27 +15,12 @@ import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { HeldCalls } from '../modern/held-calls.js';
 import { promoteAnswered, startCall, type TaskCallDeps } from '../modern/task-calls.js';
-import { TASKS_EXTENSION } from '../protocol/tasks/tasks.js';
+import { INPUT_CAPABLE, MODERN_CAPABILITIES, TABLE_METHODS, TASK_METHODS } from '../modern/revision.js';
 import { ModernCall, type CallIdentity, type CallOutcome, type ExchangeSink } from '../modern/modern-call.js';
-import { SERVER_CAPABILITIES, type ServerInfo } from '../protocol/mcp-methods.js';
+import type { ServerInfo } from '../protocol/mcp-methods.js';
 import { RpcError } from '../protocol/rpc.js';
 import type { MethodTable, SessionHost } from '../protocol/session.js';
 
-/** Methods the 2026-07-28 revision keeps, served from the shared table. */
-const SERVED_METHODS = [
-  'tools/list',
-  'tools/call',
-  'resources/list',
-  'resources/templates/list',
-  'resources/read',
-  'prompts/list',
-  'prompts/get',
-  'completion/complete',
-] as const;
-/** The tasks extension's methods, answered by the shared table like the others. */
-const TASK_METHODS = ['tasks/get', 'tasks/update', 'tasks/cancel'] as const;
-/** Methods whose 2026 result may be `input_required`: ctx.sample, ctx.elicit and ctx.roots work in them. */
-const INPUT_CAPABLE = new Set<string>(['tools/call', 'prompts/get', 'resources/read']);
 const PARK_TIMEOUT_MS = 5 * 60_000;
 /** See `Session.request`: the SDK client drops progress that shares a pipe read with the result. */
 const PROGRESS_TO_RESULT_GAP_MS = 40;
@@ -145,12 +130,12 @@ export function modernConnection(options: ModernConnectionOptions): ModernConnec
   const server = new Server(
     { name: options.info.name, version: options.info.version },
     {
-      capabilities: { ...SERVER_CAPABILITIES, extensions: { ...SERVER_CAPABILITIES.extensions, [TASKS_EXTENSION]: {} } },
+      capabilities: MODERN_CAPABILITIES,
       ...(options.info.instructions && { instructions: options.info.instructions }),
       cacheHints: { 'server/discover': lists, 'tools/list': lists, 'prompts/list': lists, 'resources/templates/list': lists, 'resources/list': dynamic, 'resources/read': dynamic },
     },
   );
-  for (const method of SERVED_METHODS) {
+  for (const method of TABLE_METHODS) {
     server.setRequestHandler(method, (async (request: { params?: Record<string, unknown> }, ctx: ServerContext) => {
       running++;
       try {
