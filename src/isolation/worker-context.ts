@@ -1,7 +1,7 @@
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import type { Context } from '../definitions/context.js';
 import { compileSchema } from '../definitions/schema.js';
-import { LOG_LEVELS } from '../protocol/context.js';
+import { ContextAccessors, contextOf, LOG_LEVELS } from '../protocol/context.js';
 import type { RequestAbort } from '../protocol/request-abort.js';
 import type { ContextFacts, ContextOp } from './messages.js';
 
@@ -33,25 +33,18 @@ function notified(request: Promise<unknown>): Promise<void> {
 }
 
 export function workerContext(callId: number, facts: ContextFacts, abort: RequestAbort, channel: OpChannel): { callId: number; context: Context } {
-  let log: Context['log'] | undefined;
   const makeLog = () => {
     const made = {} as Record<LoggingLevel, (message: string, data?: unknown) => Promise<void>>;
     for (const level of LOG_LEVELS) made[level] = (message, data) => notified(channel.request(callId, 'log', given(level, message, data)));
     return made;
   };
-  const context: Context = {
-    get signal() {
-      return abort.signal;
-    },
+  // Getters on the shared prototype, as in the server (see ContextAccessors).
+  const context = contextOf(new ContextAccessors(abort, makeLog, () => facts.client as Context['client']), {
     sessionId: facts.sessionId,
     requestId: facts.requestId,
     meta: facts.meta,
-    client: facts.client as Context['client'],
     ...(facts.auth !== undefined && { auth: facts.auth as Context['auth'] }),
     progress: (done, total, message) => notified(channel.request(callId, 'progress', given(done, total, message))),
-    get log() {
-      return (log ??= makeLog());
-    },
     sample: async (params, options) => (await channel.request(callId, 'sample', given(params, options))) as never,
     roots: async (options) => (await channel.request(callId, 'roots', given(options))) as never,
     async elicit(params, options) {
@@ -62,6 +55,6 @@ export function workerContext(callId: number, facts: ContextFacts, abort: Reques
     notifyResourceUpdated: (uri) => channel.post(callId, 'notify', [uri]),
     // Whether it can is known when the call starts (a primed stream); it is done in the server's thread.
     closeStream: () => facts.closable && (channel.post(callId, 'closeStream', []), true),
-  };
+  });
   return { callId, context };
 }

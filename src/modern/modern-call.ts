@@ -215,7 +215,10 @@ export class ModernCall {
     } finally {
       this.wake = undefined;
       this.sink = undefined;
+      // Dropped, not only called: it holds the exchange (request, response, body), and a call
+      // that lives on (held, a task, a handler ignoring its signal) must not keep that alive.
       this.detach?.();
+      this.detach = undefined;
     }
   }
 

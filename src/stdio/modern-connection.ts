@@ -58,6 +58,33 @@ function identityFrom(ctx: ServerContext): CallIdentity {
  * results whose retry (`requestState`) resumes the held call. Only plain JSON crosses between
  * the v2 objects here and the v1-typed code behind the table.
  */
+/**
+ * What a stdio request's call writes to: notifications go out on the SDK's request context, and
+ * its abort signal is the client cancelling. A class, not a literal with a getter (see
+ * ContextAccessors: per-call getters keep whole calls alive through young-generation GCs).
+ */
+class RequestSink implements ExchangeSink {
+  constructor(
+    private readonly ctx: ServerContext,
+    private readonly onProgress: () => void,
+  ) {}
+
+  notify(n: { method: string; params?: Record<string, unknown> }): Promise<void> {
+    if (n.method === 'notifications/progress') this.onProgress();
+    return this.ctx.mcpReq.notify(n as never);
+  }
+
+  onAbandoned(listener: () => void): () => void {
+    const signal = this.ctx.mcpReq.signal;
+    signal.addEventListener('abort', listener, { once: true });
+    return () => signal.removeEventListener('abort', listener);
+  }
+
+  get abandoned(): boolean {
+    return this.ctx.mcpReq.signal.aborted;
+  }
+}
+
 export function modernConnection(options: ModernConnectionOptions): ModernConnection {
   const held = new HeldCalls({ timeoutMs: PARK_TIMEOUT_MS, max: MAX_HELD });
   const host: SessionHost = { methods: options.methods, onClose: () => undefined, onError: options.onError };
@@ -68,20 +95,7 @@ export function modernConnection(options: ModernConnectionOptions): ModernConnec
     if (!handler) throw new ProtocolError(-32601, `Method not found: ${method}`);
     const state = ctx.mcpReq.requestState();
     let progressAt: number | undefined;
-    const sink: ExchangeSink = {
-      notify: (n) => {
-        if (n.method === 'notifications/progress') progressAt = performance.now();
-        return ctx.mcpReq.notify(n as never);
-      },
-      onAbandoned: (listener) => {
-        const signal = ctx.mcpReq.signal;
-        signal.addEventListener('abort', listener, { once: true });
-        return () => signal.removeEventListener('abort', listener);
-      },
-      get abandoned() {
-        return ctx.mcpReq.signal.aborted;
-      },
-    };
+    const sink = new RequestSink(ctx, () => (progressAt = performance.now()));
     let call: ModernCall;
     let outcome: CallOutcome;
     try {
