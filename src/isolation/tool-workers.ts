@@ -23,7 +23,7 @@ export interface ToolWorkerOptions {
    * When the server traces: the module a worker imports to trace its calls (see
    * `WorkerTracing`), and the active span's context, sent with each call.
    */
-  tracing?: { module: string; context(): Record<string, string> | undefined };
+  tracing?: { module: string };
 }
 
 /** After an abort, how long a call may take to stop before its worker is asked whether it still answers. */
@@ -33,7 +33,7 @@ const PING_TIMEOUT_MS = 1000;
 const FLUSH_MS = 1500;
 
 /** What the server's ctx offers tool workers besides the Context type (see createContext). */
-type ServerContext = Context & { canCloseStream(): boolean; requestAbort: RequestAbort };
+type ServerContext = Context & { canCloseStream(): boolean; requestAbort: RequestAbort; traceContext?: Record<string, string> };
 interface Call {
   slot: Slot;
   unlisten?: () => void;
@@ -128,7 +128,7 @@ export class ToolWorkers implements DefinitionRunner {
     const entry = this.live.get(version);
     const slot = this.slots[entry?.slot ?? 0]!;
     const id = this.nextId++;
-    const { canCloseStream, requestAbort } = ctx as ServerContext;
+    const { canCloseStream, requestAbort, traceContext: trace } = ctx as ServerContext;
     const closable = canCloseStream();
     const facts: ContextFacts = { sessionId: ctx.sessionId, requestId: ctx.requestId, meta: ctx.meta, client: ctx.client, auth: ctx.auth, closable };
     return new Promise((resolve, reject) => {
@@ -141,7 +141,6 @@ export class ToolWorkers implements DefinitionRunner {
       const onAbort = (reason: unknown) => this.aborted(id, reason as { kind?: string; message?: string } | undefined);
       if (requestAbort.aborted) return onAbort(requestAbort.reason);
       call.unlisten = requestAbort.onAbort(onAbort);
-      const trace = this.options.tracing?.context();
       this.post(slot, { t: 'call', id, target: { ...target, version }, args, ctx: facts, ...(trace && { trace }) });
     });
   }

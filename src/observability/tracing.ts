@@ -3,8 +3,6 @@ import type { CallAround, CallStart } from './call-info.js';
 
 export interface Tracing {
   around: CallAround;
-  /** The active span's context as W3C `traceparent`/`tracestate`, for a tool worker to continue. */
-  inject(): Record<string, string> | undefined;
   /** What a tool worker imports to trace the calls it runs (`startWorkerTracing`). */
   workerModule: string;
   shutdown(): Promise<void>;
@@ -42,8 +40,12 @@ async function exporterFor(env: NodeJS.ProcessEnv) {
  * The SDK's tracer provider, registered globally (which is what lets a handler's own
  * `@opentelemetry/api` spans find it), exporting as OTEL_* says. The SDK is imported here only
  * (about 250 ms and 28 MB), never at startup; a tool worker makes its own with `role` set.
+ *
+ * `contextManager: false` leaves out the AsyncLocalStorage context manager, which only matters
+ * where handlers run: with it, Node 20 runs a promise hook for every promise in the process, and
+ * a server whose handlers are all in tool workers paid a tenth of its CPU for nothing.
  */
-export async function startProvider(env: NodeJS.ProcessEnv, version: string, role?: string) {
+export async function startProvider(env: NodeJS.ProcessEnv, version: string, role?: string, { contextManager = true } = {}) {
   const api = await import('@opentelemetry/api');
   const { NodeTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-node');
   const { defaultResource, detectResources, envDetector, resourceFromAttributes } = await import('@opentelemetry/resources');
@@ -56,14 +58,19 @@ export async function startProvider(env: NodeJS.ProcessEnv, version: string, rol
     // The batch processor reads OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables.
     spanProcessors: [name === 'console' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
   });
-  provider.register();
+  provider.register(contextManager ? undefined : { contextManager: null });
   return { api, provider };
 }
 
-/** OpenTelemetry tracing, configured by its standard environment variables, or null when they ask for none. */
-export async function startTracing(env: NodeJS.ProcessEnv, version: string): Promise<Tracing | null> {
+/**
+ * OpenTelemetry tracing, configured by its standard environment variables, or null when they ask
+ * for none. `handlersInProcess`: some handler runs in this process (no tool workers, or
+ * definitions passed in code), so its spans must find the request's span as the active one.
+ * Either way each call carries its span's context to a tool worker explicitly (`request.trace`).
+ */
+export async function startTracing(env: NodeJS.ProcessEnv, version: string, { handlersInProcess = true } = {}): Promise<Tracing | null> {
   if (!tracingWanted(env)) return null;
-  const { api, provider } = await startProvider(env, version);
+  const { api, provider } = await startProvider(env, version, undefined, { contextManager: handlersInProcess });
   const tracer = api.trace.getTracer('mcp-sse', version);
 
   function parentOf(call: CallStart): Api.Context {
@@ -90,7 +97,11 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string): Pro
     if (call.uri) attributes['mcp.resource.uri'] = call.uri;
     const parent = parentOf(call);
     const span = tracer.startSpan(target ? `${method} ${target}` : method, { kind: api.SpanKind.SERVER, attributes }, parent);
-    return api.context.with(api.trace.setSpan(parent, span), run).then(
+    const active = api.trace.setSpan(parent, span);
+    const carrier: Record<string, string> = {};
+    api.propagation.inject(active, carrier);
+    if (carrier.traceparent) call.request.trace = carrier;
+    return (handlersInProcess ? api.context.with(active, run) : run()).then(
       (result) => {
         if ((result as { isError?: unknown } | null)?.isError === true) {
           span.setAttribute('error.type', 'tool_error');
@@ -112,11 +123,6 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string): Pro
 
   return {
     around,
-    inject() {
-      const carrier: Record<string, string> = {};
-      api.propagation.inject(api.context.active(), carrier);
-      return carrier.traceparent ? carrier : undefined;
-    },
     workerModule: new URL('./worker-tracing.js', import.meta.url).href,
     async shutdown() {
       // An unreachable collector can hold an export for ~10 s; a stopping server waits 2 s at most.

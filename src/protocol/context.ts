@@ -38,6 +38,8 @@ export interface ContextInput {
   meta: Record<string, unknown> | undefined;
   logger: string;
   notifyResourceUpdated(uri: string): void;
+  /** The request span's context, for a tool worker to continue (see RequestInfo.trace). */
+  trace?: Record<string, string>;
 }
 
 /**
@@ -175,5 +177,6 @@ export function createContext(input: ContextInput): Context {
   return Object.assign(context, {
     canCloseStream: () => session.canCloseRequestStream(requestId),
     requestAbort: abort,
+    traceContext: input.trace,
   });
 }

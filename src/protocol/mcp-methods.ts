@@ -90,6 +90,7 @@ export function createMethods(deps: MethodDeps): MethodTable {
       meta: metaOf(params),
       logger,
       notifyResourceUpdated: deps.notifyResourceUpdated,
+      trace: request.trace,
     });
 
   async function callTool(tool: LoadedTool, args: Record<string, unknown>, session: Session, request: RequestInfo, params: Record<string, unknown>) {

@@ -25,6 +25,8 @@ export interface RequestInfo {
    * JSON-RPC error, where a plain call answers an `isError` result.
    */
   asTask?: boolean;
+  /** The request span's W3C `traceparent`/`tracestate` when the server traces: what a tool worker continues. */
+  trace?: Record<string, string>;
 }
 
 export type MethodHandler = (session: Session, params: Record<string, unknown>, request: RequestInfo) => Promise<unknown>;

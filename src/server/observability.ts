@@ -26,10 +26,14 @@ export class Observability {
     this.observers = [requestLog(logger)];
   }
 
-  static async start(logger: Logger, version: string, requestLogger = logger, env: NodeJS.ProcessEnv = process.env): Promise<Observability> {
+  static async start(
+    logger: Logger,
+    version: string,
+    { requestLogger = logger, env = process.env, handlersInProcess = true }: { requestLogger?: Logger; env?: NodeJS.ProcessEnv; handlersInProcess?: boolean } = {},
+  ): Promise<Observability> {
     let tracing: Tracing | null = null;
     try {
-      tracing = await startTracing(env, version);
+      tracing = await startTracing(env, version, { handlersInProcess });
     } catch (error) {
       // Bad OTEL_* settings must not keep the server from serving: say so once, serve untraced.
       logger.warn(`tracing is off: ${(error as Error).message}`);

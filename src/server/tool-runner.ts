@@ -4,13 +4,17 @@ import type { Tracing } from '../observability/tracing.js';
 import { notifyResourceUpdated } from '../protocol/resource-updates.js';
 import { DEFAULTS, type ServerOptions } from './options.js';
 
+/** Whether a served folder's definitions run in tool workers (`isolation: 'workers'`, the default). */
+export const usesToolWorkers = (options: Pick<ServerOptions, 'dir' | 'isolation'>): boolean =>
+  Boolean(options.dir) && (options.isolation ?? DEFAULTS.isolation) === 'workers';
+
 /** Tool workers for a served folder unless `isolation: 'none'`; definitions passed in code stay here. */
 export function toolWorkersFor(
   options: Pick<ServerOptions, 'dir' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs'>,
   logger: Logger,
   tracing?: Tracing | null,
 ): ToolWorkers | undefined {
-  if (!options.dir || (options.isolation ?? DEFAULTS.isolation) !== 'workers') return undefined;
+  if (!usesToolWorkers(options)) return undefined;
   return new ToolWorkers({
     size: options.toolWorkers ?? DEFAULTS.toolWorkers,
     memoryMb: options.toolMemoryMb ?? DEFAULTS.toolMemoryMb,
@@ -18,6 +22,6 @@ export function toolWorkersFor(
     logger,
     onResourceUpdated: notifyResourceUpdated,
     // The handler's own spans nest under the request's span across the process boundary.
-    ...(tracing && { tracing: { module: tracing.workerModule, context: tracing.inject } }),
+    ...(tracing && { tracing: { module: tracing.workerModule } }),
   });
 }
