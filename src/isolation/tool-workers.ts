@@ -21,7 +21,7 @@ export interface ToolWorkerOptions {
   onResourceUpdated(uri: string): void;
   /**
    * When the server traces: the module a worker imports to trace its calls (see
-   * `WorkerTracing`), and the active span's context, sent with each call.
+   * `WorkerTracing`). Each call's span context comes with its ctx (`traceContext`).
    */
   tracing?: { module: string };
 }
