@@ -265,7 +265,8 @@ describe('the 2026-07-28 era', () => {
     const deadline = Date.now() + 10_000;
     let reason: string | undefined;
     while (Date.now() < deadline && reason === undefined) {
-      reason = await readFile(marker, 'utf8').catch(() => undefined);
+      // The handler's write creates the file before it fills it: an empty read is not an answer yet.
+      reason = (await readFile(marker, 'utf8').catch(() => undefined)) || undefined;
       if (reason === undefined) await new Promise((r) => setTimeout(r, 25));
     }
     expect(reason).toBe('cancelled');
