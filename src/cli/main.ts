@@ -8,9 +8,12 @@ import { serveCommand } from './commands/serve.js';
 import { packageVersion } from '../version.js';
 import { provideToolApi } from '../files/evaluate.js';
 import * as api from '../public-api.js';
+import { tuneHeapForRequests } from '../heap-tuning.js';
 
 // Tool and config files loaded by any command import `mcp-sse` as this running copy's API.
 provideToolApi(api);
+// The CLI owns its process (a library user's server leaves the flags to them).
+tuneHeapForRequests();
 
 export function buildProgram(): Command {
   const program = new Command('mcp-sse')
