@@ -14,13 +14,13 @@ import { workerContext, type OpChannel } from './worker-context.js';
 import { Outbox } from './outbox.js';
 import { tuneHeapForRequests } from '../heap-tuning.js';
 
+tuneHeapForRequests();
+
 /**
  * A tool worker (a child process of the server): loads the files the server assigns to it and runs their handlers, readers,
  * getters and completers. If tool code spins, exits or runs out of memory, only this thread is
  * lost; the server's thread (sessions, transports, registry) is never blocked by it.
  */
-tuneHeapForRequests();
-
 // What goes to the server leaves once per turn, together (see Outbox).
 const outbox = new Outbox<FromWorker>(deliver);
 const send = (message: FromWorker) => outbox.push(message);
