@@ -51,14 +51,6 @@ function identityFrom(ctx: ServerContext): CallIdentity {
 }
 
 /**
- * The SDK v2 `Server` that `serveStdio` pins for a connection opening in the 2026-07-28 era: the
- * SDK does the wire rules (envelope checks, `server/discover`, `subscriptions/listen`), and every
- * method is answered by the shared table through a `ModernCall`, as on HTTP. There are no
- * server → client requests on 2026 stdio: ctx.sample/elicit/roots become `input_required`
- * results whose retry (`requestState`) resumes the held call. Only plain JSON crosses between
- * the v2 objects here and the v1-typed code behind the table.
- */
-/**
  * What a stdio request's call writes to: notifications go out on the SDK's request context, and
  * its abort signal is the client cancelling. A class, not a literal with a getter (see
  * ContextAccessors: per-call getters keep whole calls alive through young-generation GCs).
@@ -85,6 +77,14 @@ class RequestSink implements ExchangeSink {
   }
 }
 
+/**
+ * The SDK v2 `Server` that `serveStdio` pins for a connection opening in the 2026-07-28 era: the
+ * SDK does the wire rules (envelope checks, `server/discover`, `subscriptions/listen`), and every
+ * method is answered by the shared table through a `ModernCall`, as on HTTP. There are no
+ * server → client requests on 2026 stdio: ctx.sample/elicit/roots become `input_required`
+ * results whose retry (`requestState`) resumes the held call. Only plain JSON crosses between
+ * the v2 objects here and the v1-typed code behind the table.
+ */
 export function modernConnection(options: ModernConnectionOptions): ModernConnection {
   const held = new HeldCalls({ timeoutMs: PARK_TIMEOUT_MS, max: MAX_HELD });
   const host: SessionHost = { methods: options.methods, onClose: () => undefined, onError: options.onError };
