@@ -3,7 +3,7 @@ import { LoadError } from '../definitions/file-load.js';
 import type { DefineOutcome } from '../files/define-exports.js';
 import type { DefinitionRunner } from '../files/loader.js';
 import type { Logger } from '../logger.js';
-import type { RequestAbort } from '../protocol/request-abort.js';
+import type { ServerContext } from '../protocol/context.js';
 import { fromThrown, type ContextFacts, type Descriptor, type FromWorker, type Target, type Thrown, type ToWorker } from './messages.js';
 import { endWorker, spawnWorker, type Slot } from './worker-process.js';
 import { remoteDefinitions } from './remote-definitions.js';
@@ -32,8 +32,6 @@ const PING_TIMEOUT_MS = 1000;
 /** How long a traced worker may take to send its last spans when the server closes. */
 const FLUSH_MS = 1500;
 
-/** What the server's ctx offers tool workers besides the Context type (see createContext). */
-type ServerContext = Context & { canCloseStream(): boolean; requestAbort: RequestAbort; traceContext?: Record<string, string> };
 interface Call {
   slot: Slot;
   unlisten?: () => void;

@@ -94,7 +94,14 @@ function requireCapability(session: Session, capability: 'sampling' | 'elicitati
   }
 }
 
-export function createContext(input: ContextInput): Context {
+/**
+ * A `ctx` made here: besides the Context type, for tool workers, whether their ctx.closeStream()
+ * can work, the abort without the AbortSignal that reading `signal` would make (and a GC would
+ * collect), and the request span's context to continue.
+ */
+export type ServerContext = Context & { canCloseStream(): boolean; requestAbort: RequestAbort; traceContext?: Record<string, string> };
+
+export function createContext(input: ContextInput): ServerContext {
   const { session, requestId, abort } = input;
   const meta = input.meta ?? {};
   const progressToken = meta.progressToken as string | number | undefined;
@@ -173,8 +180,6 @@ export function createContext(input: ContextInput): Context {
       },
     }),
   });
-  // Not part of the Context type, for tool workers: whether their ctx.closeStream() can work, and
-  // the abort without the AbortSignal that reading `signal` would make (and a GC would collect).
   return Object.assign(context, {
     canCloseStream: () => session.canCloseRequestStream(requestId),
     requestAbort: abort,
