@@ -66,9 +66,10 @@ export async function startProvider(env: NodeJS.ProcessEnv, version: string, rol
  * OpenTelemetry tracing, configured by its standard environment variables, or null when they ask
  * for none. `handlersInProcess`: some handler runs in this process (no tool workers, or
  * definitions passed in code), so its spans must find the request's span as the active one.
- * Either way each call carries its span's context to a tool worker explicitly (`request.trace`).
+ * `toolWorkers`: some run in tool workers, so each call carries its span's context there
+ * explicitly (`request.trace`).
  */
-export async function startTracing(env: NodeJS.ProcessEnv, version: string, { handlersInProcess = true } = {}): Promise<Tracing | null> {
+export async function startTracing(env: NodeJS.ProcessEnv, version: string, { handlersInProcess = true, toolWorkers = true } = {}): Promise<Tracing | null> {
   if (!tracingWanted(env)) return null;
   const { api, provider } = await startProvider(env, version, undefined, { contextManager: handlersInProcess });
   const tracer = api.trace.getTracer('mcp-sse', version);
@@ -98,9 +99,11 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string, { ha
     const parent = parentOf(call);
     const span = tracer.startSpan(target ? `${method} ${target}` : method, { kind: api.SpanKind.SERVER, attributes }, parent);
     const active = api.trace.setSpan(parent, span);
-    const carrier: Record<string, string> = {};
-    api.propagation.inject(active, carrier);
-    if (carrier.traceparent) call.request.trace = carrier;
+    if (toolWorkers) {
+      const carrier: Record<string, string> = {};
+      api.propagation.inject(active, carrier);
+      if (carrier.traceparent) call.request.trace = carrier;
+    }
     return (handlersInProcess ? api.context.with(active, run) : run()).then(
       (result) => {
         if ((result as { isError?: unknown } | null)?.isError === true) {

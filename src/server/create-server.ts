@@ -76,10 +76,12 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     await directory?.close();
     throw error;
   }
+  const toolWorkersOn = usesToolWorkers(options);
   const observability = await Observability.start(logger, packageVersion, {
     requestLogger: options.requestLogger,
     // Definitions passed in code run here even when the folder's run in tool workers.
-    handlersInProcess: !usesToolWorkers(options) || Boolean(options.definitions?.length),
+    handlersInProcess: !toolWorkersOn || Boolean(options.definitions?.length),
+    toolWorkers: toolWorkersOn,
   });
   const { registry, hub, tasks, onError, onResourceUpdate, stop } = createCore({
     instrument: observability.instrument,

@@ -29,11 +29,16 @@ export class Observability {
   static async start(
     logger: Logger,
     version: string,
-    { requestLogger = logger, env = process.env, handlersInProcess = true }: { requestLogger?: Logger; env?: NodeJS.ProcessEnv; handlersInProcess?: boolean } = {},
+    {
+      requestLogger = logger,
+      env = process.env,
+      handlersInProcess = true,
+      toolWorkers = true,
+    }: { requestLogger?: Logger; env?: NodeJS.ProcessEnv; handlersInProcess?: boolean; toolWorkers?: boolean } = {},
   ): Promise<Observability> {
     let tracing: Tracing | null = null;
     try {
-      tracing = await startTracing(env, version, { handlersInProcess });
+      tracing = await startTracing(env, version, { handlersInProcess, toolWorkers });
     } catch (error) {
       // Bad OTEL_* settings must not keep the server from serving: say so once, serve untraced.
       logger.warn(`tracing is off: ${(error as Error).message}`);
