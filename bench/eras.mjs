@@ -15,6 +15,7 @@
 //   ERAS=2026 leaves out the 2025 sessions, so mcp-sse's server serves 2026-07-28 calls only.
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
+import { openListens } from './lean-client.mjs';
 import { startTarget, toolsDir } from './targets.mjs';
 
 const CALLS = Number(process.env.CALLS ?? 4000);
@@ -115,29 +116,6 @@ async function drive(call, calls = CALLS, target) {
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-/** Opens `count` subscriptions/listen streams, each on its own connection, and waits for every acknowledgement. */
-async function openListens(base, count) {
-  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE } });
-  const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' };
-  const open = [];
-  const BATCH = 500;
-  for (let i = 0; i < count; i += BATCH) {
-    await Promise.all(
-      Array.from({ length: Math.min(BATCH, count - i) }, () =>
-        new Promise((resolve, reject) => {
-          const req = http.request(`${base}/mcp`, { method: 'POST', headers, agent: false }, (res) => {
-            res.once('data', () => resolve());
-          });
-          req.on('error', reject);
-          req.end(body);
-          open.push(req);
-        }),
-      ),
-    );
-  }
-  return () => open.forEach((req) => req.destroy());
-}
 
 const dir = await toolsDir();
 // ONLY=mcp-sse,mcp-sse-before narrows the run to some of the targets (profiling, quick checks).

@@ -189,3 +189,36 @@ export function statusOf(url, agent) {
     req.on('error', () => resolve(0));
   });
 }
+
+/**
+ * Opens `count` streams, 500 at a time, each on its own connection: `start(resolve)` sends one
+ * and calls `resolve` on its first bytes. Resolves once every stream answered, with a closer.
+ */
+export async function openStreams(count, start) {
+  const open = [];
+  const BATCH = 500;
+  for (let i = 0; i < count; i += BATCH) {
+    await Promise.all(Array.from({ length: Math.min(BATCH, count - i) }, () => new Promise((resolve, reject) => open.push(start(resolve).on('error', reject)))));
+  }
+  return () => open.forEach((req) => req.destroy());
+}
+
+const LISTEN_BODY = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'subscriptions/listen',
+  params: {
+    notifications: { toolsListChanged: true },
+    _meta: { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} },
+  },
+});
+const LISTEN_HEADERS = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' };
+
+/** Opens `count` 2026-07-28 subscriptions/listen streams and waits for every acknowledgement. */
+export function openListens(base, count) {
+  return openStreams(count, (resolve) => {
+    const req = http.request(`${base}/mcp`, { method: 'POST', headers: LISTEN_HEADERS, agent: false }, (res) => res.once('data', () => resolve()));
+    req.end(LISTEN_BODY);
+    return req;
+  });
+}

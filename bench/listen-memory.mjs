@@ -5,18 +5,19 @@
 // bench/eras.mjs measures the same on a server warmed by its throughput runs, whose heap already
 // has room; from a fresh start, most of it is V8 and Node growing for the connections.
 import http from 'node:http';
+import { openListens, openStreams } from './lean-client.mjs';
 import { startTarget, toolsDir } from './targets.mjs';
+
 const which = process.argv[2] ?? 'mcp';
 const N = Number(process.env.STREAMS ?? 10000);
 const t = which === 'floor' ? await startTarget('node:http') : await startTarget('mcp-sse', { dir: await toolsDir(), args: ['--isolation', 'none'] });
-const ENVELOPE = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'b', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
-const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: ENVELOPE } });
-const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' };
-const open = [];
-async function openN(n) { for (let i = 0; i < n; i += 500) await Promise.all(Array.from({ length: Math.min(500, n - i) }, () => new Promise((resolve, reject) => {
-  const req = which === 'floor' ? http.get(`${t.url}/sse`, { agent: false }, (res) => res.once('data', resolve)) : http.request(`${t.url}/mcp`, { method: 'POST', headers, agent: false }, (res) => res.once('data', resolve));
-  req.on('error', reject); if (which !== 'floor') req.end(body); open.push(req); }))); }
+const heldSse = (count) => openStreams(count, (resolve) => http.get(`${t.url}/sse`, { agent: false }, (res) => res.once('data', () => resolve())));
 await new Promise((r) => setTimeout(r, 1000));
-const r0 = t.rss(); await openN(N); await new Promise((r) => setTimeout(r, 1000)); const r1 = t.rss();
-console.log(which, `${(r0/2**20).toFixed(0)} -> ${(r1/2**20).toFixed(0)} MB, ${((r1 - r0) / N / 1024).toFixed(1)} KB/stream`);
-open.forEach((r) => r.destroy()); await t.stop(); process.exit(0);
+const before = t.rss();
+const close = await (which === 'floor' ? heldSse(N) : openListens(t.url, N));
+await new Promise((r) => setTimeout(r, 1000));
+const after = t.rss();
+console.log(which, `${(before / 2 ** 20).toFixed(0)} -> ${(after / 2 ** 20).toFixed(0)} MB, ${((after - before) / N / 1024).toFixed(1)} KB/stream`);
+close();
+await t.stop();
+process.exit(0);
