@@ -76,8 +76,8 @@ export class ContextAccessors {
 }
 
 /** A `ctx`: its accessors from the shared prototype, its own per-call fields and methods. */
-export function contextOf(accessors: ContextAccessors, fields: Omit<Context, 'signal' | 'log' | 'client'>): Context {
-  return Object.assign(accessors, fields) as unknown as Context;
+export function contextOf<F extends Omit<Context, 'signal' | 'log' | 'client'>>(accessors: ContextAccessors, fields: F): Context & F {
+  return Object.assign(accessors, fields) as unknown as Context & F;
 }
 
 function requireCapability(session: Session, capability: 'sampling' | 'elicitation' | 'roots', call: string, mode?: 'form' | 'url'): void {
@@ -126,7 +126,7 @@ export function createContext(input: ContextInput): ServerContext {
   };
   const auth = session.auth;
   const client = () => ({ capabilities: session.declaredCapabilities ?? session.clientCapabilities, ...(session.clientInfo && { info: session.clientInfo }) });
-  const context = contextOf(new ContextAccessors(abort, makeLog, client), {
+  return contextOf(new ContextAccessors(abort, makeLog, client), {
     sessionId: session.id,
     requestId,
     meta,
@@ -179,8 +179,7 @@ export function createContext(input: ContextInput): ServerContext {
         claims: (auth.extra?.claims as Record<string, unknown> | undefined) ?? {},
       },
     }),
-  });
-  return Object.assign(context, {
+    // See ServerContext.
     canCloseStream: () => session.canCloseRequestStream(requestId),
     requestAbort: abort,
     traceContext: input.trace,
