@@ -1,5 +1,7 @@
 import type * as Api from '@opentelemetry/api';
 import type { CallAround, CallStart } from './call-info.js';
+import { ExportThread } from './export-thread.js';
+import { createExporter, createResource, exporterKind } from './otel-setup.js';
 
 export interface Tracing {
   around: CallAround;
@@ -25,39 +27,36 @@ export function tracingWanted(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || exporter);
 }
 
-async function exporterFor(env: NodeJS.ProcessEnv) {
-  const name = (env.OTEL_TRACES_EXPORTER ?? 'otlp').split(',')[0]!.trim() || 'otlp';
-  if (name === 'console') return { name, exporter: new (await import('@opentelemetry/sdk-trace-node')).ConsoleSpanExporter() };
-  if (name !== 'otlp') throw new Error(`OTEL_TRACES_EXPORTER=${name} is not supported: use otlp, console or none`);
-  const protocol = env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf';
-  // Each exporter class speaks one protocol and reads the endpoint, headers and timeout itself.
-  if (protocol === 'http/json') return { name, exporter: new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter() };
-  if (protocol === 'http/protobuf') return { name, exporter: new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter() };
-  throw new Error(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not supported: use http/protobuf or http/json`);
-}
-
 /**
  * The SDK's tracer provider, registered globally (which is what lets a handler's own
  * `@opentelemetry/api` spans find it), exporting as OTEL_* says. The SDK is imported here only
- * (about 250 ms and 28 MB), never at startup; a tool worker makes its own with `role` set.
+ * (about 250 ms and 28 MB), never at startup.
+ *
+ * `exportThread`: the server's spans are encoded and sent from a thread of their own
+ * (ExportThread); `warn` says so if that thread is lost. A tool worker (`role` set) keeps the batch
+ * processor in its one thread: its only spans are those its handlers make.
  *
  * `contextManager: false` leaves out the AsyncLocalStorage context manager, which only matters
  * where handlers run: with it, Node 20 runs a promise hook for every promise in the process (4–5 %
  * of a traced server's profile), which a server whose handlers all run in tool workers paid for nothing.
  */
-export async function startProvider(env: NodeJS.ProcessEnv, version: string, role?: string, { contextManager = true } = {}) {
-  const api = await import('@opentelemetry/api');
-  const { NodeTracerProvider, BatchSpanProcessor, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-node');
-  const { defaultResource, detectResources, envDetector, resourceFromAttributes } = await import('@opentelemetry/resources');
-  const { name, exporter } = await exporterFor(env);
-  const resource = defaultResource()
-    .merge(resourceFromAttributes({ 'service.name': 'mcp-sse', 'service.version': version, ...(role && { 'mcp_sse.process.role': role }) }))
-    .merge(detectResources({ detectors: [envDetector] })); // OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES win
-  const provider = new NodeTracerProvider({
-    resource,
-    // The batch processor reads OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables.
-    spanProcessors: [name === 'console' ? new SimpleSpanProcessor(exporter) : new BatchSpanProcessor(exporter)],
-  });
+export async function startProvider(
+  env: NodeJS.ProcessEnv,
+  version: string,
+  { role, contextManager = true, exportThread }: { role?: string; contextManager?: boolean; exportThread?: { warn: (text: string) => void } } = {},
+) {
+  const kind = exporterKind(env);
+  // The thread loads its half of the SDK while this one loads the other.
+  const thread = kind !== 'console' && exportThread ? ExportThread.start(env, version, exportThread.warn) : undefined;
+  const [api, { NodeTracerProvider, BatchSpanProcessor, SimpleSpanProcessor }] = await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/sdk-trace-node')]);
+  const processor = thread
+    ? await thread
+    : kind === 'console'
+      ? new SimpleSpanProcessor(await createExporter(env))
+      : // The batch processor reads OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables.
+        new BatchSpanProcessor(await createExporter(env));
+  // Spans that leave through the export thread get its resource there; here it would go unread.
+  const provider = new NodeTracerProvider({ ...(!thread && { resource: await createResource(version, role) }), spanProcessors: [processor] });
   provider.register(contextManager ? undefined : { contextManager: null });
   return { api, provider };
 }
@@ -69,9 +68,13 @@ export async function startProvider(env: NodeJS.ProcessEnv, version: string, rol
  * `toolWorkers`: some run in tool workers, so each call carries its span's context there
  * explicitly (`request.trace`).
  */
-export async function startTracing(env: NodeJS.ProcessEnv, version: string, { handlersInProcess = true, toolWorkers = true } = {}): Promise<Tracing | null> {
+export async function startTracing(
+  env: NodeJS.ProcessEnv,
+  version: string,
+  { handlersInProcess = true, toolWorkers = true, warn = (text: string) => process.emitWarning(text) } = {},
+): Promise<Tracing | null> {
   if (!tracingWanted(env)) return null;
-  const { api, provider } = await startProvider(env, version, undefined, { contextManager: handlersInProcess });
+  const { api, provider } = await startProvider(env, version, { contextManager: handlersInProcess, exportThread: { warn } });
   const tracer = api.trace.getTracer('mcp-sse', version);
 
   function parentOf(call: CallStart): Api.Context {
@@ -80,6 +83,24 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string, { ha
     const headers = call.request.extra?.requestInfo?.headers as Carrier;
     if (headers?.traceparent) return api.propagation.extract(api.ROOT_CONTEXT, headers, carrierGetter);
     return api.context.active();
+  }
+
+  /**
+   * What a tool worker continues the trace from: the span's W3C `traceparent` (and `tracestate`),
+   * written as the propagator writes it; through the propagator only when the caller sent baggage,
+   * which is all it would add (a new context and a propagator pass per call cost about 1 µs).
+   */
+  function carrierOf(span: Api.Span, parent: Api.Context): Record<string, string> | undefined {
+    if (api.propagation.getBaggage(parent)) {
+      const carrier: Record<string, string> = {};
+      api.propagation.inject(api.trace.setSpan(parent, span), carrier);
+      return carrier.traceparent ? carrier : undefined;
+    }
+    const { traceId, spanId, traceFlags, traceState } = span.spanContext();
+    if (traceId === api.INVALID_TRACEID) return undefined; // tracing suppressed: nothing to continue
+    const traceparent = `00-${traceId}-${spanId}-0${traceFlags.toString(16)}`;
+    const state = traceState?.serialize();
+    return state ? { traceparent, tracestate: state } : { traceparent };
   }
 
   const around: CallAround = (call, run) => {
@@ -98,13 +119,8 @@ export async function startTracing(env: NodeJS.ProcessEnv, version: string, { ha
     if (call.uri) attributes['mcp.resource.uri'] = call.uri;
     const parent = parentOf(call);
     const span = tracer.startSpan(target ? `${method} ${target}` : method, { kind: api.SpanKind.SERVER, attributes }, parent);
-    const active = api.trace.setSpan(parent, span);
-    if (toolWorkers) {
-      const carrier: Record<string, string> = {};
-      api.propagation.inject(active, carrier);
-      if (carrier.traceparent) call.request.trace = carrier;
-    }
-    return (handlersInProcess ? api.context.with(active, run) : run()).then(
+    if (toolWorkers) call.request.trace = carrierOf(span, parent);
+    return (handlersInProcess ? api.context.with(api.trace.setSpan(parent, span), run) : run()).then(
       (result) => {
         if ((result as { isError?: unknown } | null)?.isError === true) {
           span.setAttribute('error.type', 'tool_error');

@@ -8,7 +8,7 @@ import { startProvider } from './tracing.js';
  * `@opentelemetry/api` are children of the request's span and leave from the worker.
  */
 export async function startWorkerTracing(env: NodeJS.ProcessEnv = process.env) {
-  const { api, provider } = await startProvider(env, packageVersion, 'tool-worker');
+  const { api, provider } = await startProvider(env, packageVersion, { role: 'tool-worker' });
   return {
     run<T>(carrier: Record<string, string> | undefined, fn: () => T): T {
       return carrier ? api.context.with(api.propagation.extract(api.ROOT_CONTEXT, carrier), fn) : fn();

@@ -38,7 +38,7 @@ export class Observability {
   ): Promise<Observability> {
     let tracing: Tracing | null = null;
     try {
-      tracing = await startTracing(env, version, { handlersInProcess, toolWorkers });
+      tracing = await startTracing(env, version, { handlersInProcess, toolWorkers, warn: (text) => logger.warn(text) });
     } catch (error) {
       // Bad OTEL_* settings must not keep the server from serving: say so once, serve untraced.
       logger.warn(`tracing is off: ${(error as Error).message}`);

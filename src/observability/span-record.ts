@@ -1,0 +1,111 @@
+import type { Attributes, HrTime, Link, SpanContext, TraceState } from '@opentelemetry/api';
+import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-node';
+
+type Scope = ReadableSpan['instrumentationScope'];
+type Resource = ReadableSpan['resource'];
+
+/**
+ * An ended span as it crosses to the export thread: plain data only, since a structured clone
+ * keeps no prototypes (a `TraceState` travels as its header text). A tuple, because the clone
+ * writes an object's keys once per object but an array's elements bare.
+ */
+export type SpanRecord = [
+  name: string,
+  kind: number,
+  traceId: string,
+  spanId: string,
+  traceFlags: number,
+  traceState: string | undefined,
+  parentSpanId: string | undefined,
+  parentIsRemote: boolean | undefined,
+  startTime: HrTime,
+  endTime: HrTime,
+  statusCode: number,
+  statusMessage: string | undefined,
+  attributes: Attributes,
+  /** 0 for none, the common case: an empty array would be cloned as one. */
+  events: TimedEvent[] | 0,
+  links: LinkRecord[] | 0,
+  droppedAttributes: number,
+  droppedEvents: number,
+  droppedLinks: number,
+  /** Index into the batch's `scopes`. */
+  scope: number,
+];
+type LinkRecord = [traceId: string, spanId: string, traceFlags: number, traceState: string | undefined, isRemote: boolean | undefined, attributes: Attributes | undefined, dropped: number | undefined];
+
+/** What the server's thread posts to the export thread. */
+export interface SpanBatch {
+  spans: SpanRecord[];
+  scopes: Scope[];
+}
+
+export function toRecord(span: ReadableSpan, scope: number): SpanRecord {
+  const context = span.spanContext();
+  const parent = span.parentSpanContext;
+  const { events, links } = span;
+  return [
+    span.name,
+    span.kind,
+    context.traceId,
+    context.spanId,
+    context.traceFlags,
+    context.traceState?.serialize(),
+    parent?.spanId,
+    parent?.isRemote,
+    span.startTime,
+    span.endTime,
+    span.status.code,
+    span.status.message,
+    span.attributes,
+    events.length ? events : 0,
+    links.length ? links.map(toLinkRecord) : 0,
+    span.droppedAttributesCount,
+    span.droppedEventsCount,
+    span.droppedLinksCount,
+    scope,
+  ];
+}
+
+function toLinkRecord({ context, attributes, droppedAttributesCount }: Link): LinkRecord {
+  return [context.traceId, context.spanId, context.traceFlags, context.traceState?.serialize(), context.isRemote, attributes, droppedAttributesCount];
+}
+
+/**
+ * The span again, as much of a `ReadableSpan` as exporters read. `traceStateOf` makes a
+ * `TraceState` from its header text (`createTraceState` of `@opentelemetry/api`); passed in so
+ * that this module loads nothing.
+ */
+export function fromRecord(record: SpanRecord, resource: Resource, scopes: Scope[], traceStateOf: (text: string) => TraceState): ReadableSpan {
+  const [name, kind, traceId, spanId, traceFlags, traceState, parentSpanId, parentIsRemote, startTime, endTime, code, message, attributes, events, links] = record;
+  const context: SpanContext = { traceId, spanId, traceFlags, ...(traceState && { traceState: traceStateOf(traceState) }) };
+  return {
+    name,
+    kind,
+    spanContext: () => context,
+    parentSpanContext: parentSpanId === undefined ? undefined : { traceId, spanId: parentSpanId, traceFlags, ...(parentIsRemote !== undefined && { isRemote: parentIsRemote }) },
+    startTime,
+    endTime,
+    status: message === undefined ? { code } : { code, message },
+    attributes,
+    links: links ? links.map((link) => fromLinkRecord(link, traceStateOf)) : [],
+    events: events || [],
+    duration: durationOf(startTime, endTime),
+    ended: true,
+    resource,
+    instrumentationScope: scopes[record[18]]!,
+    droppedAttributesCount: record[15],
+    droppedEventsCount: record[16],
+    droppedLinksCount: record[17],
+  };
+}
+
+function fromLinkRecord([traceId, spanId, traceFlags, traceState, isRemote, attributes, dropped]: LinkRecord, traceStateOf: (text: string) => TraceState): Link {
+  const context: SpanContext = { traceId, spanId, traceFlags, ...(traceState && { traceState: traceStateOf(traceState) }), ...(isRemote !== undefined && { isRemote }) };
+  return { context, ...(attributes && { attributes }), ...(dropped !== undefined && { droppedAttributesCount: dropped }) };
+}
+
+function durationOf(start: HrTime, end: HrTime): HrTime {
+  const nanos = end[1] - start[1];
+  return nanos < 0 ? [end[0] - start[0] - 1, nanos + 1e9] : [end[0] - start[0], nanos];
+}
