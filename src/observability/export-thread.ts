@@ -23,7 +23,7 @@ export class ExportThread implements SpanProcessor {
   private timer: NodeJS.Timeout | undefined;
   private posted = 0;
   private dead = false;
-  private dropping = false;
+  private droppedAny = false;
   private nextId = 0;
   private readonly replies = new Map<number, () => void>();
 
@@ -79,11 +79,11 @@ export class ExportThread implements SpanProcessor {
     // A starved or stuck thread must not make the server hold spans without end: beyond what
     // the batch processor there would queue, spans are dropped here, as it would drop them.
     if (this.posted + this.pending.length - Atomics.load(this.taken, 0) >= this.maxQueue) {
-      if (!this.dropping) this.warn(`tracing: spans are being dropped, the span export thread is ${this.maxQueue} spans behind`);
-      this.dropping = true;
+      // Said once: a server that stays overloaded would say it on every call otherwise.
+      if (!this.droppedAny) this.warn(`tracing: spans are being dropped, the span export thread is ${this.maxQueue} spans behind (OTEL_BSP_MAX_QUEUE_SIZE); later drops are not reported`);
+      this.droppedAny = true;
       return;
     }
-    this.dropping = false;
     this.pending.push(toRecord(span, this.scopeIndex(span.instrumentationScope)));
     if (this.pending.length >= BATCH) this.post();
     else this.timer ??= setTimeout(this.post, HOLD_MS).unref();

@@ -48,6 +48,8 @@ export async function startProvider(
   const kind = exporterKind(env);
   // The thread loads its half of the SDK while this one loads the other.
   const thread = kind !== 'console' && exportThread ? ExportThread.start(env, version, exportThread.warn) : undefined;
+  // It may fail before the imports below are done: awaited after them, not an unhandled rejection.
+  thread?.catch(() => undefined);
   const [api, { NodeTracerProvider, BatchSpanProcessor, SimpleSpanProcessor }] = await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/sdk-trace-node')]);
   const processor = thread
     ? await thread
