@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromExportThread, ToExportThread } from './export-thread.js';
 import { createExporter, createResource } from './otel-setup.js';
-import { fromRecord } from './span-record.js';
+import { fromBatch } from './span-record.js';
 
 /**
  * The span export thread (see ExportThread): the SDK's batch processor and OTLP exporter, fed
@@ -22,7 +22,7 @@ try {
   const processor = new BatchSpanProcessor(exporter);
   port.on('message', (message: ToExportThread) => {
     if (message.t === 'spans') {
-      for (const record of message.spans) processor.onEnd(fromRecord(record, resource, message.scopes, createTraceState));
+      for (const span of fromBatch(message, resource, createTraceState)) processor.onEnd(span);
       Atomics.add(taken, 0, message.spans.length);
       return;
     }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { toRecord, type SpanBatch, type SpanRecord } from './span-record.js';
+import { SpanBatcher, type SpanBatch } from './span-record.js';
 
 /** Spans per message: a post costs some µs whatever it carries, so a few dozen share one. */
 const BATCH = 64;
@@ -18,8 +18,7 @@ export type FromExportThread = { t: 'ready' } | { t: 'failed'; message: string }
  * the same with their batch processor's thread. What stays here is copying each span's fields.
  */
 export class ExportThread implements SpanProcessor {
-  private pending: SpanRecord[] = [];
-  private scopes = new Map<ReadableSpan['instrumentationScope'], number>();
+  private batch = new SpanBatcher();
   private timer: NodeJS.Timeout | undefined;
   private posted = 0;
   private dead = false;
@@ -40,7 +39,7 @@ export class ExportThread implements SpanProcessor {
     const lost = (why: string) => {
       if (this.dead) return;
       this.dead = true;
-      this.pending = [];
+      this.batch = new SpanBatcher();
       this.warn(`tracing stopped: the span export thread ${why}; the server goes on untraced`);
       for (const id of [...this.replies.keys()]) this.reply(id);
     };
@@ -78,14 +77,14 @@ export class ExportThread implements SpanProcessor {
     if (this.dead) return;
     // A starved or stuck thread must not make the server hold spans without end: beyond what
     // the batch processor there would queue, spans are dropped here, as it would drop them.
-    if (this.posted + this.pending.length - Atomics.load(this.taken, 0) >= this.maxQueue) {
+    if (this.posted + this.batch.size - Atomics.load(this.taken, 0) >= this.maxQueue) {
       // Said once: a server that stays overloaded would say it on every call otherwise.
       if (!this.droppedAny) this.warn(`tracing: spans are being dropped, the span export thread is ${this.maxQueue} spans behind (OTEL_BSP_MAX_QUEUE_SIZE); later drops are not reported`);
       this.droppedAny = true;
       return;
     }
-    this.pending.push(toRecord(span, this.scopeIndex(span.instrumentationScope)));
-    if (this.pending.length >= BATCH) this.post();
+    this.batch.add(span);
+    if (this.batch.size >= BATCH) this.post();
     else this.timer ??= setTimeout(this.post, HOLD_MS).unref();
   }
 
@@ -99,20 +98,12 @@ export class ExportThread implements SpanProcessor {
     await this.worker.terminate();
   }
 
-  private scopeIndex(scope: ReadableSpan['instrumentationScope']): number {
-    let index = this.scopes.get(scope);
-    if (index === undefined) this.scopes.set(scope, (index = this.scopes.size));
-    return index;
-  }
-
   private readonly post = (): void => {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (!this.pending.length || this.dead) return;
-    const message: ToExportThread = { t: 'spans', spans: this.pending, scopes: [...this.scopes.keys()] };
-    this.posted += this.pending.length;
-    this.pending = [];
-    this.scopes = new Map();
+    if (!this.batch.size || this.dead) return;
+    const message: ToExportThread = { t: 'spans', ...this.batch.take() };
+    this.posted += message.spans.length;
     this.worker.postMessage(message);
   };
 

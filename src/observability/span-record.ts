@@ -40,6 +40,35 @@ export interface SpanBatch {
   scopes: Scope[];
 }
 
+/** Ended spans gathered for one message to the export thread; each scope goes once a batch. */
+export class SpanBatcher {
+  private spans: SpanRecord[] = [];
+  private scopes = new Map<Scope, number>();
+
+  get size(): number {
+    return this.spans.length;
+  }
+
+  add(span: ReadableSpan): void {
+    let scope = this.scopes.get(span.instrumentationScope);
+    if (scope === undefined) this.scopes.set(span.instrumentationScope, (scope = this.scopes.size));
+    this.spans.push(toRecord(span, scope));
+  }
+
+  /** The batch so far; the batcher starts empty again. */
+  take(): SpanBatch {
+    const batch = { spans: this.spans, scopes: [...this.scopes.keys()] };
+    this.spans = [];
+    this.scopes = new Map();
+    return batch;
+  }
+}
+
+/** The export thread's side of `SpanBatcher`: the batch's spans, for the batch processor. */
+export function fromBatch({ spans, scopes }: SpanBatch, resource: Resource, traceStateOf: (text: string) => TraceState): ReadableSpan[] {
+  return spans.map((record) => fromRecord(record, resource, scopes, traceStateOf));
+}
+
 export function toRecord(span: ReadableSpan, scope: number): SpanRecord {
   const context = span.spanContext();
   const parent = span.parentSpanContext;
@@ -77,7 +106,7 @@ function toLinkRecord({ context, attributes, droppedAttributesCount }: Link): Li
  * that this module loads nothing.
  */
 export function fromRecord(record: SpanRecord, resource: Resource, scopes: Scope[], traceStateOf: (text: string) => TraceState): ReadableSpan {
-  const [name, kind, traceId, spanId, traceFlags, traceState, parentSpanId, parentIsRemote, startTime, endTime, code, message, attributes, events, links] = record;
+  const [name, kind, traceId, spanId, traceFlags, traceState, parentSpanId, parentIsRemote, startTime, endTime, code, message, attributes, events, links, droppedAttributes, droppedEvents, droppedLinks, scope] = record;
   const context: SpanContext = { traceId, spanId, traceFlags, ...(traceState && { traceState: traceStateOf(traceState) }) };
   return {
     name,
@@ -93,10 +122,10 @@ export function fromRecord(record: SpanRecord, resource: Resource, scopes: Scope
     duration: durationOf(startTime, endTime),
     ended: true,
     resource,
-    instrumentationScope: scopes[record[18]]!,
-    droppedAttributesCount: record[15],
-    droppedEventsCount: record[16],
-    droppedLinksCount: record[17],
+    instrumentationScope: scopes[scope]!,
+    droppedAttributesCount: droppedAttributes,
+    droppedEventsCount: droppedEvents,
+    droppedLinksCount: droppedLinks,
   };
 }
 

@@ -2,7 +2,7 @@ import { createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type C
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { BasicTracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { describe, expect, it } from 'vitest';
-import { fromRecord, toRecord } from '../../src/observability/span-record.js';
+import { fromBatch, fromRecord, SpanBatcher, toRecord } from '../../src/observability/span-record.js';
 
 // Spans as the SDK ends them, of every shape the server and a handler make.
 function endedSpans(): ReadableSpan[] {
@@ -29,12 +29,13 @@ function endedSpans(): ReadableSpan[] {
   return ended;
 }
 
-/** toRecord, a structured clone (what postMessage does), fromRecord: the exporter must see the same spans. */
+/** The batcher, a structured clone (what postMessage does), fromBatch: the exporter must see the same spans. */
 function acrossThreads(spans: ReadableSpan[]): ReadableSpan[] {
-  const scopes = new Map<ReadableSpan['instrumentationScope'], number>();
-  const index = (scope: ReadableSpan['instrumentationScope']) => scopes.get(scope) ?? (scopes.set(scope, scopes.size), scopes.size - 1);
-  const batch = structuredClone({ spans: spans.map((span) => toRecord(span, index(span.instrumentationScope))), scopes: [...scopes.keys()] });
-  return batch.spans.map((record) => fromRecord(record, spans[0]!.resource, batch.scopes, createTraceState));
+  const batcher = new SpanBatcher();
+  for (const span of spans) batcher.add(span);
+  const batch = structuredClone(batcher.take());
+  expect(batcher.size).toBe(0);
+  return fromBatch(batch, spans[0]!.resource, createTraceState);
 }
 
 describe('span records (the export thread hand-over)', () => {
