@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { FromExportThread, ToExportThread } from './export-thread.js';
-import { createExporter, createResource } from './otel-setup.js';
+import { createExporter, createResource, exporterKind } from './otel-setup.js';
 import { fromBatch } from './span-record.js';
 
 /**
@@ -16,7 +16,7 @@ try {
   const [{ createTraceState }, { BatchSpanProcessor }, exporter, resource] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/sdk-trace-node'),
-    createExporter(process.env),
+    createExporter(exporterKind(process.env)),
     createResource(version),
   ]);
   const processor = new BatchSpanProcessor(exporter);

@@ -12,8 +12,7 @@ export function exporterKind(env: NodeJS.ProcessEnv): 'console' | 'http/json' | 
 }
 
 /** Each exporter class speaks one protocol and reads the endpoint, headers and timeout itself. */
-export async function createExporter(env: NodeJS.ProcessEnv) {
-  const kind = exporterKind(env);
+export async function createExporter(kind: ReturnType<typeof exporterKind>) {
   if (kind === 'console') return new (await import('@opentelemetry/sdk-trace-node')).ConsoleSpanExporter();
   if (kind === 'http/json') return new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
   return new (await import('@opentelemetry/exporter-trace-otlp-proto')).OTLPTraceExporter();

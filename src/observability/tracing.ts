@@ -54,9 +54,9 @@ export async function startProvider(
   const processor = thread
     ? await thread
     : kind === 'console'
-      ? new SimpleSpanProcessor(await createExporter(env))
+      ? new SimpleSpanProcessor(await createExporter(kind))
       : // The batch processor reads OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables.
-        new BatchSpanProcessor(await createExporter(env));
+        new BatchSpanProcessor(await createExporter(kind));
   // Spans that leave through the export thread get its resource there; here it would go unread.
   const provider = new NodeTracerProvider({ ...(!thread && { resource: await createResource(version, role) }), spanProcessors: [processor] });
   provider.register(contextManager ? undefined : { contextManager: null });
