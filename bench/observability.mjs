@@ -10,15 +10,7 @@
 import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { openSession, pipelined } from './raw-sse.mjs';
-import { startTarget, toolsDir } from './targets.mjs';
-import { readFileSync } from 'node:fs';
-
-// The server's event-loop thread alone (its task whose id is the pid): what every session waits
-// on, and so what bounds throughput while a core is free for the span export thread.
-function mainThreadMs(pid) {
-  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
+import { mainThreadCpuMsOf, startTarget, toolsDir } from './targets.mjs';
 
 const SESSIONS = Number(process.env.SESSIONS ?? 20);
 const CALLS = Number(process.env.CALLS ?? 1500); // per session per run
@@ -57,11 +49,13 @@ async function measure(variant) {
     await Promise.all(sessions.map((s) => pipelined(s, 200, WINDOW)));
     const started = performance.now();
     const cpuBefore = target.cpuMs();
-    const mainBefore = mainThreadMs(target.pid);
+    // The event loop alone: what every session waits on, and so what bounds throughput while a
+    // core is free for the span export thread.
+    const mainBefore = mainThreadCpuMsOf(target.pid);
     await Promise.all(sessions.map((s) => pipelined(s, CALLS, WINDOW)));
     const seconds = (performance.now() - started) / 1000;
     const cpuUsPerCall = ((target.cpuMs() - cpuBefore) * 1000) / (SESSIONS * CALLS);
-    const mainUsPerCall = ((mainThreadMs(target.pid) - mainBefore) * 1000) / (SESSIONS * CALLS);
+    const mainUsPerCall = ((mainThreadCpuMsOf(target.pid) - mainBefore) * 1000) / (SESSIONS * CALLS);
     for (const s of sessions) s.close();
     if (variant === 'log on' && !/tools\/call echo ok/.test(target.stderr())) throw new Error('log on printed no request lines');
     return { rate: (SESSIONS * CALLS) / seconds, cpu: cpuUsPerCall, main: mainUsPerCall };

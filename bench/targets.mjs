@@ -51,7 +51,16 @@ export function rssOf(pid) {
 
 /** CPU time (user + system, all threads) a process has used, in ms, from /proc (Linux). */
 export function cpuMsOf(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return statCpuMs(`/proc/${pid}/stat`);
+}
+
+/** CPU time of a process's main thread alone (its task whose id is the pid: for Node, the event loop), in ms. */
+export function mainThreadCpuMsOf(pid) {
+  return statCpuMs(`/proc/${pid}/task/${pid}/stat`);
+}
+
+function statCpuMs(file) {
+  const fields = readFileSync(file, 'utf8').split(') ')[1].split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 const CLOCK_TICKS = 100; // USER_HZ on Linux
