@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-import { SpanBatcher, type SpanBatch } from './span-record.js';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { SpanBatcher, type EndedSpan, type SpanBatch } from './span-record.js';
 
 /** Spans per message: a post costs some µs whatever it carries, so a few dozen share one. */
 const BATCH = 64;
@@ -73,7 +73,7 @@ export class ExportThread implements SpanProcessor {
 
   onStart(): void {}
 
-  onEnd(span: ReadableSpan): void {
+  onEnd(span: EndedSpan): void {
     if (this.dead) return;
     // A starved or stuck thread must not make the server hold spans without end: beyond what
     // the batch processor there would queue, spans are dropped here, as it would drop them.

@@ -34,6 +34,25 @@ export type SpanRecord = [
 ];
 type LinkRecord = [traceId: string, spanId: string, traceFlags: number, traceState: string | undefined, isRemote: boolean | undefined, attributes: Attributes | undefined, dropped: number | undefined];
 
+/** What a span record is made from: an SDK span as it ends, or the server's own (`direct-spans.ts`). */
+export type EndedSpan = Pick<
+  ReadableSpan,
+  | 'name'
+  | 'kind'
+  | 'spanContext'
+  | 'parentSpanContext'
+  | 'startTime'
+  | 'endTime'
+  | 'status'
+  | 'attributes'
+  | 'events'
+  | 'links'
+  | 'droppedAttributesCount'
+  | 'droppedEventsCount'
+  | 'droppedLinksCount'
+  | 'instrumentationScope'
+>;
+
 /** What the server's thread posts to the export thread. */
 export interface SpanBatch {
   spans: SpanRecord[];
@@ -49,7 +68,7 @@ export class SpanBatcher {
     return this.spans.length;
   }
 
-  add(span: ReadableSpan): void {
+  add(span: EndedSpan): void {
     let scope = this.scopes.get(span.instrumentationScope);
     if (scope === undefined) this.scopes.set(span.instrumentationScope, (scope = this.scopes.size));
     this.spans.push(toRecord(span, scope));
@@ -69,7 +88,7 @@ export function fromBatch({ spans, scopes }: SpanBatch, resource: Resource, trac
   return spans.map((record) => fromRecord(record, resource, scopes, traceStateOf));
 }
 
-export function toRecord(span: ReadableSpan, scope: number): SpanRecord {
+export function toRecord(span: EndedSpan, scope: number): SpanRecord {
   const context = span.spanContext();
   const parent = span.parentSpanContext;
   const { events, links } = span;

@@ -1,5 +1,6 @@
 import type * as Api from '@opentelemetry/api';
 import type { CallAround, CallStart } from './call-info.js';
+import type { RequestSpan } from './direct-spans.js';
 import { ExportThread } from './export-thread.js';
 import { createExporter, createResource, exporterKind } from './otel-setup.js';
 
@@ -47,20 +48,21 @@ export async function startProvider(
 ) {
   const kind = exporterKind(env);
   // The thread loads its half of the SDK while this one loads the other.
-  const thread = kind !== 'console' && exportThread ? ExportThread.start(env, version, exportThread.warn) : undefined;
+  const starting = kind !== 'console' && exportThread ? ExportThread.start(env, version, exportThread.warn) : undefined;
   // It may fail before the imports below are done: awaited after them, not an unhandled rejection.
-  thread?.catch(() => undefined);
+  starting?.catch(() => undefined);
   const [api, { NodeTracerProvider, BatchSpanProcessor, SimpleSpanProcessor }] = await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/sdk-trace-node')]);
-  const processor = thread
-    ? await thread
-    : kind === 'console'
+  const thread = starting && (await starting);
+  const processor =
+    thread ??
+    (kind === 'console'
       ? new SimpleSpanProcessor(await createExporter(kind))
       : // The batch processor reads OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables.
-        new BatchSpanProcessor(await createExporter(kind));
+        new BatchSpanProcessor(await createExporter(kind)));
   // Spans that leave through the export thread get its resource there; here it would go unread.
   const provider = new NodeTracerProvider({ ...(!thread && { resource: await createResource(version, role) }), spanProcessors: [processor] });
   provider.register(contextManager ? undefined : { contextManager: null });
-  return { api, provider };
+  return { api, provider, exportThread: thread };
 }
 
 /**
@@ -76,8 +78,12 @@ export async function startTracing(
   { handlersInProcess = true, toolWorkers = true, warn = (text: string) => process.emitWarning(text) } = {},
 ): Promise<Tracing | null> {
   if (!tracingWanted(env)) return null;
-  const { api, provider } = await startProvider(env, version, { contextManager: handlersInProcess, exportThread: { warn } });
+  const { api, provider, exportThread } = await startProvider(env, version, { contextManager: handlersInProcess, exportThread: { warn } });
   const tracer = api.trace.getTracer('mcp-sse', version);
+  // The server's request spans skip the SDK's Span where nothing could tell: nothing in this
+  // process runs a handler (which could read or extend the active span) and the settings are ones
+  // direct-spans.ts does as the SDK would. What the SDK's Span would cost is most of what is left.
+  const direct = exportThread && !handlersInProcess ? await directSpans(env, version, exportThread) : undefined;
 
   function parentOf(call: CallStart): Api.Context {
     const meta = call.params._meta as Carrier;
@@ -92,10 +98,10 @@ export async function startTracing(
    * written as the propagator writes it; through the propagator only when the caller sent baggage,
    * which is all it would add (a new context and a propagator pass per call cost about 1 µs).
    */
-  function carrierOf(span: Api.Span, parent: Api.Context): Record<string, string> | undefined {
+  function carrierOf(span: RequestSpan, parent: Api.Context): Record<string, string> | undefined {
     if (api.propagation.getBaggage(parent)) {
       const carrier: Record<string, string> = {};
-      api.propagation.inject(api.trace.setSpan(parent, span), carrier);
+      api.propagation.inject(api.trace.setSpanContext(parent, span.spanContext()), carrier);
       return carrier.traceparent ? carrier : undefined;
     }
     const { traceId, spanId, traceFlags, traceState } = span.spanContext();
@@ -120,9 +126,18 @@ export async function startTracing(
     if (call.kind === 'prompt' && call.name) attributes['gen_ai.prompt.name'] = call.name;
     if (call.uri) attributes['mcp.resource.uri'] = call.uri;
     const parent = parentOf(call);
-    const span = tracer.startSpan(target ? `${method} ${target}` : method, { kind: api.SpanKind.SERVER, attributes }, parent);
+    const name = target ? `${method} ${target}` : method;
+    let span: RequestSpan;
+    let sdkSpan: Api.Span | undefined;
+    if (direct) {
+      const continued = api.trace.getSpanContext(parent);
+      span = direct.start(name, attributes, continued && api.trace.isSpanContextValid(continued) ? continued : undefined);
+    } else {
+      span = sdkSpan = tracer.startSpan(name, { kind: api.SpanKind.SERVER, attributes }, parent);
+    }
     if (toolWorkers) call.request.trace = carrierOf(span, parent);
-    return (handlersInProcess ? api.context.with(api.trace.setSpan(parent, span), run) : run()).then(
+    // A handler in this process finds the request's span active (only ever an SDK span: see `direct`).
+    return (sdkSpan && handlersInProcess ? api.context.with(api.trace.setSpan(parent, sdkSpan), run) : run()).then(
       (result) => {
         if ((result as { isError?: unknown } | null)?.isError === true) {
           span.setAttribute('error.type', 'tool_error');
@@ -150,4 +165,13 @@ export async function startTracing(
       await Promise.race([provider.shutdown().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
     },
   };
+}
+
+/** Request spans recorded straight into the export thread's batches, when `directSpansFit`. */
+async function directSpans(env: NodeJS.ProcessEnv, version: string, exportThread: ExportThread) {
+  const { DirectSpans, directSpansFit } = await import('./direct-spans.js');
+  if (!directSpansFit(env)) return undefined;
+  // The scope the SDK's tracer for 'mcp-sse' would give its spans.
+  const scope = { name: 'mcp-sse', version, schemaUrl: undefined };
+  return new DirectSpans(scope, (span) => exportThread.onEnd(span), env.OTEL_TRACES_SAMPLER === 'always_on');
 }

@@ -370,3 +370,34 @@ describe.each(TRACE_CASES)('traces over OTLP %s, isolation %s', (protocol, isola
     }
   });
 });
+
+// The default sampler's request spans are recorded by mcp-sse itself (direct-spans.ts); any other
+// sampler goes through the SDK's. Both must decide alike, seen from outside.
+describe.each([
+  ['the default sampler', {}],
+  ['OTEL_TRACES_SAMPLER=parentbased_traceidratio', { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' }],
+])('trace sampling with %s', (_, sampling) => {
+  it("follows the caller's sampled flag: an unsampled trace is passed on, not recorded", async () => {
+    const receiver = await startOtlpReceiver();
+    const env = { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_BSP_SCHEDULE_DELAY: '50', ...sampling };
+    const server = await serve('tools', [], { cwd: dir, env });
+    try {
+      const c = await connect(server.url, 'http');
+      const unsampled = 'ccccccccccccccccdddddddddddddddd';
+      const skipped = await c.client.callTool({ name: 'traced', arguments: {}, _meta: { traceparent: `00-${unsampled}-1111222233334444-00` } });
+      expect(JSON.parse((skipped.content as Array<{ text: string }>)[0]!.text)).toMatchObject({ recording: false });
+      const sampled = 'eeeeeeeeeeeeeeeeffffffffffffffff';
+      const kept = await c.client.callTool({ name: 'traced', arguments: {}, _meta: { traceparent: `00-${sampled}-1111222233334444-01` } });
+      expect(JSON.parse((kept.content as Array<{ text: string }>)[0]!.text)).toMatchObject({ recording: true });
+      const request = await receiver.span((s) => s.traceId === sampled && s.name === 'tools/call traced');
+      expect(request).toMatchObject({ parentSpanId: '1111222233334444', kind: 2 });
+      expect(await receiver.span((s) => s.name === 'user-work' && s.traceId === sampled)).toMatchObject({ parentSpanId: request.spanId });
+      // Ended before the sampled call began, so it would have been exported with it or before.
+      expect(receiver.spans.filter((s) => s.traceId === unsampled)).toEqual([]);
+      await c.close();
+    } finally {
+      await server.stop();
+      await receiver.close();
+    }
+  });
+});
