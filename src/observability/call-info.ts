@@ -35,6 +35,14 @@ export interface CallObserver {
 /** Runs the call inside something (a trace span); must return what `run` returns. */
 export type CallAround = (call: CallStart, run: () => Promise<unknown>) => Promise<unknown>;
 
+/**
+ * The semantic conventions' `network.transport` of a session: `pipe` for stdio, `tcp` for both
+ * HTTP transports, `inproc` for an in-memory one (tests, embedding).
+ */
+export function networkTransportOf(session: Session): 'tcp' | 'pipe' | 'inproc' {
+  return session.kind === 'stdio' ? 'pipe' : session.kind === 'memory' ? 'inproc' : 'tcp';
+}
+
 /** `2026` for 2026-07-28 requests (per-request envelopes), `2025` for sessions of the earlier revisions. */
 export function eraOf(session: Session): '2025' | '2026' {
   return isExtensionEra(session) ? '2026' : '2025';

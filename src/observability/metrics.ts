@@ -4,7 +4,7 @@ import client from 'prom-client';
 import type { Registry } from '../protocol/registry.js';
 import type { SessionHub } from '../protocol/session-hub.js';
 import type { Tasks } from '../protocol/tasks/tasks.js';
-import { eraOf, type CallEnd, type CallObserver, type CallStart } from './call-info.js';
+import { eraOf, networkTransportOf, type CallEnd, type CallObserver, type CallStart } from './call-info.js';
 
 /** The semantic conventions' advice for mcp.server.operation.duration, in seconds. */
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300];
@@ -150,7 +150,7 @@ export function createMetrics(options: { registry: Registry; hub: SessionHub; ta
               gen_ai_tool_name: call.kind === 'tool' ? name : '',
               gen_ai_prompt_name: call.kind === 'prompt' ? name : '',
               error_type: errorType,
-              network_transport: call.session.kind === 'memory' ? 'inproc' : 'tcp',
+              network_transport: networkTransportOf(call.session),
               mcp_era: era,
             }),
           };

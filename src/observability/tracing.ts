@@ -1,5 +1,5 @@
 import type * as Api from '@opentelemetry/api';
-import type { CallAround, CallStart } from './call-info.js';
+import { networkTransportOf, type CallAround, type CallStart } from './call-info.js';
 import type { RequestSpan } from './direct-spans.js';
 import { ExportThread } from './export-thread.js';
 import { createExporter, createResource, exporterKind } from './otel-setup.js';
@@ -117,9 +117,10 @@ export async function startTracing(
     const attributes: Api.Attributes = {
       'mcp.method.name': method,
       'jsonrpc.request.id': String(call.request.id),
-      'network.transport': session.kind === 'memory' ? 'inproc' : 'tcp',
-      'network.protocol.name': session.kind === 'memory' ? 'inproc' : 'http',
+      'network.transport': networkTransportOf(session),
     };
+    // Over stdio there is no application protocol beneath JSON-RPC to name.
+    if (session.kind === 'sse' || session.kind === 'http') attributes['network.protocol.name'] = 'http';
     if (session.id) attributes['mcp.session.id'] = session.id;
     if (session.protocolVersion) attributes['mcp.protocol.version'] = session.protocolVersion;
     if (call.kind === 'tool' && call.name) Object.assign(attributes, { 'gen_ai.tool.name': call.name, 'gen_ai.operation.name': 'execute_tool' });

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DefinitionFolder } from '../files/definition-folder.js';
-import { toolWorkersFor } from './tool-runner.js';
+import { Observability } from './observability.js';
+import { toolWorkersFor, usesToolWorkers } from './tool-runner.js';
 import { loadInline } from '../files/inline.js';
 import { FolderWatcher } from '../files/watch.js';
 import { createLogger } from '../logger.js';
@@ -46,8 +47,18 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
     instructions: options.instructions,
   };
   // Before any tool file runs: a console.log at a file's top level must not reach the client either.
+  // The request log (on stderr, with the rest of the log) and traces, as over HTTP; there is no
+  // /metrics to serve here, so no metrics are kept.
+  const toolWorkersOn = usesToolWorkers(options);
+  const observability = await Observability.start(logger, packageVersion, {
+    // Definitions passed in code run here even when the folder's run in tool workers.
+    handlersInProcess: !toolWorkersOn || Boolean(options.definitions?.length),
+    toolWorkers: toolWorkersOn,
+  });
   const claimed = options.output ? undefined : claimStdout();
   const { registry, hub, tasks, onError, onResourceUpdate, stop } = createCore({
+    instrument: observability.instrument,
+    locateToolError: observability.locator(() => registry),
     info,
     logger,
     maxSessions: 1,
@@ -58,7 +69,7 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
   let folder: DefinitionFolder | undefined;
   let watcher: FolderWatcher | undefined;
   let files = 0;
-  const toolWorkers = toolWorkersFor(options, logger);
+  const toolWorkers = toolWorkersFor(options, logger, observability.tracing);
   if (options.dir) {
     folder = new DefinitionFolder(path.resolve(options.dir), registry, logger, toolWorkers);
     files = (await folder.loadAll()).files.length;
@@ -103,6 +114,7 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
       await endpoint.close();
       await stop();
       await toolWorkers?.close();
+      await observability.close();
       claimed?.release();
     })();
     return closing;

@@ -1,9 +1,11 @@
 import { symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ROOT, runCli, serve, type RunningCli, type ServeHandle } from '../helpers/cli.js';
+import { BIN, ROOT, runCli, serve, type RunningCli, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
 import { eventually } from '../helpers/hot-reload.js';
 import { connectModern } from '../helpers/modern-client.js';
@@ -11,6 +13,7 @@ import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { freePort } from '../helpers/ports.js';
 import { hasPrometheus, startPrometheus } from '../helpers/prometheus.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
+import { followStderr } from '../helpers/waitable.js';
 
 // Line 9 of weather.ts is the one that throws: the log must name it, not the bundle's line.
 const WEATHER = `import { defineTool } from 'mcp-sse';
@@ -350,7 +353,7 @@ describe.each(TRACE_CASES)('traces over OTLP %s, isolation %s', (protocol, isola
       const span = await receiver.span((s) => s.traceId === traceId && s.name === 'tools/call traced');
       expect(span).toMatchObject({ parentSpanId: parent, kind: 2, resource: { 'service.name': 'obs-test' } });
       expect(span.resource['mcp_sse.process.role']).toBeUndefined();
-      expect(span.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'traced', 'gen_ai.operation.name': 'execute_tool' });
+      expect(span.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'traced', 'gen_ai.operation.name': 'execute_tool', 'network.transport': 'tcp', 'network.protocol.name': 'http' });
       expect(span.attributes['mcp.session.id']).toEqual(expect.any(String));
       const child = await receiver.span((s) => s.name === 'user-work');
       expect(child).toMatchObject({ traceId, parentSpanId: span.spanId, resource: { 'service.name': 'obs-test' } });
@@ -397,6 +400,32 @@ describe.each([
       await c.close();
     } finally {
       await server.stop();
+      await receiver.close();
+    }
+  });
+});
+
+// The stdio transport answers from the same instrumented method table as HTTP.
+describe('over stdio', () => {
+  it('logs each request, names the line a TypeError came from, and traces the call as over a pipe', async () => {
+    const receiver = await startOtlpReceiver();
+    const env = { ...process.env, NO_COLOR: '1', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '50' } as Record<string, string>;
+    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'serve', 'tools', '--stdio'], cwd: dir, env, stderr: 'pipe' });
+    const stderr = followStderr(transport.stderr);
+    const client = new Client({ name: 'stdio-traced', version: '1.0.0' });
+    try {
+      await client.connect(transport);
+      const traceId = '0123456789abcdef0123456789abcdef';
+      await client.callTool({ name: 'echo', arguments: { text: 'secret-argument' }, _meta: { traceparent: `00-${traceId}-0123456789abcdef-01` } });
+      const [line] = await stderr.waitFor(/tools\/call echo ok [\d.]+ ms stdio\/2025.*/);
+      expect(line).not.toContain('secret-argument');
+      const span = await receiver.span((s) => s.traceId === traceId && s.name === 'tools/call echo');
+      expect(span.attributes).toMatchObject({ 'network.transport': 'pipe', 'mcp.method.name': 'tools/call', 'mcp.protocol.version': expect.any(String) });
+      expect(span.attributes['network.protocol.name']).toBeUndefined();
+      expect((await client.callTool({ name: 'weather', arguments: { city: 'nowhere' } })).isError).toBe(true);
+      await stderr.waitFor(/weather failed at tools\/weather\.ts:9:\d+: Cannot read properties of undefined/);
+    } finally {
+      await client.close();
       await receiver.close();
     }
   });

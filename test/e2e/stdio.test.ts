@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Stream } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -14,7 +13,7 @@ import { recordNotifications } from '../helpers/clients.js';
 import { ADD_TOOL } from '../helpers/fixtures.js';
 import { MODERN } from '../helpers/modern-client.js';
 import { removeDir, tempDir } from '../helpers/temp.js';
-import { waitable } from '../helpers/waitable.js';
+import { followStderr, waitable } from '../helpers/waitable.js';
 import { eventually } from '../helpers/hot-reload.js';
 
 let dir: string;
@@ -78,20 +77,6 @@ const answers = {
   elicitation: async () => ({ action: 'accept' as const, content: { name: 'Ada' } }),
   roots: async () => ({ roots: [{ uri: 'file:///work', name: 'work' }] }),
 };
-
-/** The stderr of a spawned server, and a way to wait for a line of it. */
-function followStderr(stream: Stream | null) {
-  let text = '';
-  const arrivals = waitable();
-  stream?.on('data', (chunk: Buffer) => {
-    text += chunk.toString();
-    arrivals.changed();
-  });
-  return {
-    text: () => text,
-    waitFor: (pattern: RegExp) => arrivals.until(() => text.match(pattern), 15_000, () => `no ${pattern} on stderr:\n${text}`),
-  };
-}
 
 describe('an SDK v1 client (StdioClientTransport, 2025 era)', () => {
   let client: Client;

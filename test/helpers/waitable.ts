@@ -1,3 +1,5 @@
+import type { Stream } from 'node:stream';
+
 /**
  * Something that grows as events arrive (a stream's text, a list of notifications) and the tests
  * waiting on it: `changed()` after each arrival wakes them, `until(find)` resolves with the first
@@ -36,5 +38,19 @@ export function waitable() {
         check();
       });
     },
+  };
+}
+
+/** The text a stream carries (a spawned server's stderr), and a way to wait for a match in it. */
+export function followStderr(stream: Stream | null) {
+  let text = '';
+  const arrivals = waitable();
+  stream?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+    arrivals.changed();
+  });
+  return {
+    text: () => text,
+    waitFor: (pattern: RegExp) => arrivals.until(() => text.match(pattern), 15_000, () => `no ${pattern} on stderr:\n${text}`),
   };
 }
