@@ -15,6 +15,8 @@ export interface ExchangeSink {
 }
 
 export interface CallIdentity {
+  /** The wire the call came over (default `http`): what its session's `kind` says to observers. */
+  transport?: 'http' | 'stdio';
   protocolVersion?: string;
   clientCapabilities: Record<string, unknown>;
   clientInfo?: { name: string; version: string };
@@ -97,7 +99,7 @@ export class ModernCall {
     readonly identity: CallIdentity,
     host: SessionHost,
   ) {
-    this.session = new Session('', 'http', new ExchangeTransport(this), host);
+    this.session = new Session('', identity.transport ?? 'http', new ExchangeTransport(this), host);
     this.session.initialized = true;
     this.session.protocolVersion = identity.protocolVersion;
     // Whether the client may be asked is decided when the call asks (see `missingCapabilities`): the

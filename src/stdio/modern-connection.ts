@@ -43,6 +43,7 @@ export interface ModernConnection {
 function identityFrom(ctx: ServerContext): CallIdentity {
   const envelope = (ctx.mcpReq.envelope ?? {}) as Record<string, unknown>;
   return {
+    transport: 'stdio',
     protocolVersion: envelope[PROTOCOL_VERSION_META_KEY] as string | undefined,
     clientCapabilities: (envelope[CLIENT_CAPABILITIES_META_KEY] as Record<string, unknown> | undefined) ?? {},
     clientInfo: envelope[CLIENT_INFO_META_KEY] as CallIdentity['clientInfo'],

@@ -3,12 +3,14 @@ import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Client as ModernClient } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { BIN, ROOT, runCli, serve, type RunningCli, type ServeHandle } from '../helpers/cli.js';
 import { connect, TRANSPORTS } from '../helpers/clients.js';
 import { eventually } from '../helpers/hot-reload.js';
-import { connectModern } from '../helpers/modern-client.js';
+import { connectModern, MODERN } from '../helpers/modern-client.js';
 import { startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { freePort } from '../helpers/ports.js';
 import { hasPrometheus, startPrometheus } from '../helpers/prometheus.js';
@@ -405,22 +407,24 @@ describe.each([
   });
 });
 
-// The stdio transport answers from the same instrumented method table as HTTP.
-describe('over stdio', () => {
+// The stdio transport answers from the same instrumented method table as HTTP, in both eras.
+describe.each(['2025', '2026'] as const)('over stdio, %s era', (era) => {
   it('logs each request, names the line a TypeError came from, and traces the call as over a pipe', async () => {
     const receiver = await startOtlpReceiver();
     const env = { ...process.env, NO_COLOR: '1', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '50' } as Record<string, string>;
-    const transport = new StdioClientTransport({ command: process.execPath, args: [BIN, 'serve', 'tools', '--stdio'], cwd: dir, env, stderr: 'pipe' });
+    const spawnWith = { command: process.execPath, args: [BIN, 'serve', 'tools', '--stdio'], cwd: dir, env, stderr: 'pipe' as const };
+    // The SDK v1 client opens with initialize (2025); the v2 one, pinned, speaks 2026-07-28.
+    const transport = era === '2025' ? new StdioClientTransport(spawnWith) : new ModernStdioTransport(spawnWith);
     const stderr = followStderr(transport.stderr);
-    const client = new Client({ name: 'stdio-traced', version: '1.0.0' });
+    const client = era === '2025' ? new Client({ name: 'stdio-traced', version: '1.0.0' }) : new ModernClient({ name: 'stdio-traced', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN } } });
     try {
-      await client.connect(transport);
-      const traceId = '0123456789abcdef0123456789abcdef';
+      await client.connect(transport as never);
+      const traceId = era === '2025' ? '0123456789abcdef0123456789abcdef' : 'fedcba9876543210fedcba9876543210';
       await client.callTool({ name: 'echo', arguments: { text: 'secret-argument' }, _meta: { traceparent: `00-${traceId}-0123456789abcdef-01` } });
-      const [line] = await stderr.waitFor(/tools\/call echo ok [\d.]+ ms stdio\/2025.*/);
+      const [line] = await stderr.waitFor(new RegExp(`tools/call echo ok [\\d.]+ ms stdio/${era}.*`));
       expect(line).not.toContain('secret-argument');
       const span = await receiver.span((s) => s.traceId === traceId && s.name === 'tools/call echo');
-      expect(span.attributes).toMatchObject({ 'network.transport': 'pipe', 'mcp.method.name': 'tools/call', 'mcp.protocol.version': expect.any(String) });
+      expect(span.attributes).toMatchObject({ 'network.transport': 'pipe', 'mcp.method.name': 'tools/call', 'mcp.protocol.version': era === '2026' ? MODERN : expect.any(String) });
       expect(span.attributes['network.protocol.name']).toBeUndefined();
       expect((await client.callTool({ name: 'weather', arguments: { city: 'nowhere' } })).isError).toBe(true);
       await stderr.waitFor(/weather failed at tools\/weather\.ts:9:\d+: Cannot read properties of undefined/);
