@@ -1,6 +1,7 @@
-import { SpanKind, SpanStatusCode, TraceFlags, type Attributes, type HrTime, type SpanContext, type SpanStatus, type TraceState } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Attributes, type HrTime, type Span, type SpanContext, type SpanStatus, type TraceState, type Tracer } from '@opentelemetry/api';
 import { addHrTimes, millisToHrTime } from '@opentelemetry/core';
 import { randomFillSync } from 'node:crypto';
+import type { IdGenerator } from '@opentelemetry/sdk-trace-node';
 import type { EndedSpan } from './span-record.js';
 
 /**
@@ -28,11 +29,11 @@ const NO_LINKS: EndedSpan['links'] = Object.freeze([]) as unknown as EndedSpan['
 
 /**
  * The server's own span of a request, recorded as plain data and handed straight to the span
- * processor (the export thread) when it ends. With all handlers in tool workers nothing in this
- * process ever sees the span but `around`, so the SDK's Span (its sampler call, two attribute
- * sanitizing passes, span limits, metrics hooks: 3–6 µs and a large object a call, on the event
- * loop every session waits on) buys nothing. Times are taken as the SDK takes them: the wall clock
- * at the start, plus the monotonic clock's duration.
+ * processor (the export thread) when it ends. Only `around` and the handlers of this process can
+ * see it, and handlers only through `handlerView`; as long as none changes it, the SDK's Span
+ * (its sampler call, two attribute sanitizing passes, span limits, metrics hooks: 3–6 µs and a
+ * large object a call, on the event loop every session waits on) buys nothing. Times are taken as
+ * the SDK takes them: the wall clock at the start, plus the monotonic clock's duration.
  */
 class DirectSpan implements RequestSpan, EndedSpan {
   readonly kind = SpanKind.SERVER;
@@ -46,6 +47,8 @@ class DirectSpan implements RequestSpan, EndedSpan {
   readonly droppedLinksCount = 0;
   private readonly started = performance.now();
   private ended = false;
+  /** The SDK's span that took over once a handler changed this one (see `handlerView`). */
+  private sdk?: Span;
 
   constructor(
     private readonly recorder: DirectSpans,
@@ -65,21 +68,85 @@ class DirectSpan implements RequestSpan, EndedSpan {
     return this.context;
   }
 
+  isRecording(): boolean {
+    return this.sdk ? this.sdk.isRecording() : !this.ended;
+  }
+
   setAttribute(key: string, value: string): this {
-    if (!this.ended) this.attributes[key] = value;
+    if (this.sdk) this.sdk.setAttribute(key, value);
+    else if (!this.ended) this.attributes[key] = value;
     return this;
   }
 
   setStatus(status: SpanStatus): this {
-    if (!this.ended) this.status = status;
+    if (this.sdk) this.sdk.setStatus(status);
+    else if (!this.ended) this.status = status;
     return this;
   }
 
   end(): void {
+    if (this.sdk) return this.sdk.end();
     if (this.ended) return;
     this.ended = true;
     this.endTime = addHrTimes(this.startTime, millisToHrTime(performance.now() - this.started));
     this.recorder.onEnd(this);
+  }
+
+  /**
+   * The SDK's span for what a handler does to this one, made on the handler's first change with
+   * this span's ids, name, attributes and start: limits, value checks, events and exceptions are
+   * then the SDK's own. Undefined once ended: the SDK ignores changes to an ended span too.
+   */
+  takenOver(): Span | undefined {
+    if (!this.sdk && !this.ended) this.sdk = this.recorder.takeOver(this);
+    return this.sdk;
+  }
+}
+
+/**
+ * The request's span as a handler in this process finds it (`trace.getActiveSpan()`): reading it
+ * costs nothing, and the first change hands the span to the SDK (`DirectSpan.takenOver`).
+ */
+class HandlerView implements Span {
+  constructor(private readonly span: DirectSpan) {}
+  spanContext(): SpanContext {
+    return this.span.spanContext();
+  }
+  isRecording(): boolean {
+    return this.span.isRecording();
+  }
+  setAttribute(...args: Parameters<Span['setAttribute']>): this {
+    return this.change((sdk) => sdk.setAttribute(...args));
+  }
+  setAttributes(...args: Parameters<Span['setAttributes']>): this {
+    return this.change((sdk) => sdk.setAttributes(...args));
+  }
+  addEvent(...args: Parameters<Span['addEvent']>): this {
+    return this.change((sdk) => sdk.addEvent(...args));
+  }
+  addLink(...args: Parameters<Span['addLink']>): this {
+    return this.change((sdk) => sdk.addLink(...args));
+  }
+  addLinks(...args: Parameters<Span['addLinks']>): this {
+    return this.change((sdk) => sdk.addLinks(...args));
+  }
+  setStatus(...args: Parameters<Span['setStatus']>): this {
+    return this.change((sdk) => sdk.setStatus(...args));
+  }
+  updateName(...args: Parameters<Span['updateName']>): this {
+    return this.change((sdk) => sdk.updateName(...args));
+  }
+  recordException(...args: Parameters<Span['recordException']>): void {
+    this.change((sdk) => sdk.recordException(...args));
+  }
+  end(...args: Parameters<Span['end']>): void {
+    this.change((sdk) => sdk.end(...args));
+  }
+
+  private change(apply: (sdk: Span) => unknown): this {
+    const sdk = this.span.takenOver();
+    if (sdk) apply(sdk);
+    return this;
   }
 }
 
@@ -98,10 +165,32 @@ class UnsampledSpan implements RequestSpan {
   end(): void {}
 }
 
-/** Random ids from a pooled buffer: one `randomFillSync` per 256 spans or more, hex per span. */
-class Ids {
+/**
+ * Random ids from a pooled buffer (one `randomFillSync` per 256 spans or more), for the direct
+ * spans and as the SDK provider's id generator, so that a span the SDK takes over (`plan`) keeps
+ * the ids it was given.
+ */
+export class PooledIds implements IdGenerator {
   private readonly pool = Buffer.alloc(24 * 256);
   private at = this.pool.length;
+  private planned: { spanId?: string; traceId?: string } = {};
+
+  /** The ids the next span the SDK starts gets; `undefined` for none (it starts it at once, in the same turn). */
+  plan(spanId?: string, traceId?: string): void {
+    this.planned = { spanId, traceId };
+  }
+
+  generateTraceId(): string {
+    const { traceId } = this.planned;
+    this.planned.traceId = undefined;
+    return traceId ?? this.next(16);
+  }
+
+  generateSpanId(): string {
+    const { spanId } = this.planned;
+    this.planned.spanId = undefined;
+    return spanId ?? this.next(8);
+  }
 
   /** `bytes` random bytes as hex, never all zeros (an invalid id in W3C trace context). */
   next(bytes: 8 | 16): string {
@@ -119,14 +208,15 @@ const ZEROS = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
 
 /**
  * Makes request spans the way the SDK's Tracer would for a `SERVER` span under the default
- * sampler (see `directSpansFit`), handing each ended one to `onEnd`.
+ * sampler (see `directSpansFit`), handing each ended one to `onEnd`. `tracer`: the SDK's, whose
+ * provider uses `ids`; it takes a span over when a handler changes it.
  */
 export class DirectSpans {
-  private readonly ids = new Ids();
-
   constructor(
     readonly scope: EndedSpan['instrumentationScope'],
     readonly onEnd: (span: EndedSpan) => void,
+    private readonly ids: PooledIds,
+    private readonly tracer?: Tracer,
     /** `always_on`: spans are recorded even under a parent that was not sampled. */
     private readonly alwaysOn = false,
   ) {}
@@ -138,5 +228,26 @@ export class DirectSpans {
     const traceState: TraceState | undefined = parent.traceState;
     if (!this.alwaysOn && !(parent.traceFlags & TraceFlags.SAMPLED)) return new UnsampledSpan({ traceId: parent.traceId, spanId, traceFlags: TraceFlags.NONE, ...(traceState && { traceState }) });
     return new DirectSpan(this, name, { traceId: parent.traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState }, parent, attributes);
+  }
+
+  /** What a handler in this process finds as the active span while it runs under `span`. */
+  handlerView(span: RequestSpan): Span {
+    return span instanceof DirectSpan ? new HandlerView(span) : trace.wrapSpanContext(span.spanContext());
+  }
+
+  /** The SDK's span in place of `span`: same ids, name, kind, parent, attributes and start. */
+  takeOver(span: DirectSpan): Span {
+    if (!this.tracer) throw new Error('no tracer to take a request span over');
+    const { spanId, traceId } = span.spanContext();
+    const parent = span.parentSpanContext;
+    this.ids.plan(spanId, parent ? undefined : traceId);
+    let sdk: Span;
+    try {
+      sdk = this.tracer.startSpan(span.name, { kind: span.kind, attributes: span.attributes, startTime: span.startTime }, parent ? trace.setSpanContext(ROOT_CONTEXT, parent) : ROOT_CONTEXT);
+    } finally {
+      this.ids.plan();
+    }
+    if (span.status.code !== SpanStatusCode.UNSET) sdk.setStatus(span.status);
+    return sdk;
   }
 }

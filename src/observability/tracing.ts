@@ -1,5 +1,6 @@
 import type * as Api from '@opentelemetry/api';
 import { networkTransportOf, type CallAround, type CallStart } from './call-info.js';
+import type { IdGenerator } from '@opentelemetry/sdk-trace-node';
 import type { RequestSpan } from './direct-spans.js';
 import { ExportThread } from './export-thread.js';
 import { createExporter, createResource, exporterKind } from './otel-setup.js';
@@ -44,7 +45,12 @@ export function tracingWanted(env: NodeJS.ProcessEnv): boolean {
 export async function startProvider(
   env: NodeJS.ProcessEnv,
   version: string,
-  { role, contextManager = true, exportThread }: { role?: string; contextManager?: boolean; exportThread?: { warn: (text: string) => void } } = {},
+  {
+    role,
+    contextManager = true,
+    exportThread,
+    idGenerator,
+  }: { role?: string; contextManager?: boolean; exportThread?: { warn: (text: string) => void }; idGenerator?: IdGenerator } = {},
 ) {
   const kind = exporterKind(env);
   // The thread loads its half of the SDK while this one loads the other.
@@ -60,7 +66,7 @@ export async function startProvider(
       : // The batch processor reads OTEL_BSP_SCHEDULE_DELAY and the other OTEL_BSP_* variables.
         new BatchSpanProcessor(await createExporter(kind)));
   // Spans that leave through the export thread get its resource there; here it would go unread.
-  const provider = new NodeTracerProvider({ ...(!thread && { resource: await createResource(version, role) }), spanProcessors: [processor] });
+  const provider = new NodeTracerProvider({ ...(!thread && { resource: await createResource(version, role) }), ...(idGenerator && { idGenerator }), spanProcessors: [processor] });
   provider.register(contextManager ? undefined : { contextManager: null });
   return { api, provider, exportThread: thread };
 }
@@ -78,12 +84,26 @@ export async function startTracing(
   { handlersInProcess = true, toolWorkers = true, warn = (text: string) => process.emitWarning(text) } = {},
 ): Promise<Tracing | null> {
   if (!tracingWanted(env)) return null;
-  const { api, provider, exportThread } = await startProvider(env, version, { contextManager: handlersInProcess, exportThread: { warn } });
+  // The server's request spans skip the SDK's Span where nothing could tell: the settings are
+  // ones direct-spans.ts does as the SDK would, and a handler in this process that changes its
+  // request's span gets the SDK's Span for it, with the same ids. What the SDK's Span would cost
+  // is most of what tracing costs the event loop.
+  const { DirectSpans, directSpansFit, PooledIds } = await import('./direct-spans.js');
+  const ids = directSpansFit(env) ? new PooledIds() : undefined;
+  const { api, provider, exportThread } = await startProvider(env, version, { contextManager: handlersInProcess, exportThread: { warn }, idGenerator: ids });
   const tracer = api.trace.getTracer('mcp-sse', version);
-  // The server's request spans skip the SDK's Span where nothing could tell: nothing in this
-  // process runs a handler (which could read or extend the active span) and the settings are ones
-  // direct-spans.ts does as the SDK would. What the SDK's Span would cost is most of what is left.
-  const direct = exportThread && !handlersInProcess ? await directSpans(env, version, exportThread) : undefined;
+  // Spans leave through the export thread as records; console spans print from the SDK's.
+  const direct =
+    ids && exportThread
+      ? new DirectSpans(
+          // The scope the SDK's tracer for 'mcp-sse' gives its spans.
+          { name: 'mcp-sse', version, schemaUrl: undefined },
+          (span) => exportThread.onEnd(span),
+          ids,
+          tracer,
+          env.OTEL_TRACES_SAMPLER === 'always_on',
+        )
+      : undefined;
 
   function parentOf(call: CallStart): Api.Context {
     const meta = call.params._meta as Carrier;
@@ -137,8 +157,9 @@ export async function startTracing(
       span = sdkSpan = tracer.startSpan(name, { kind: api.SpanKind.SERVER, attributes }, parent);
     }
     if (toolWorkers) call.request.trace = carrierOf(span, parent);
-    // A handler in this process finds the request's span active (only ever an SDK span: see `direct`).
-    return (sdkSpan && handlersInProcess ? api.context.with(api.trace.setSpan(parent, sdkSpan), run) : run()).then(
+    // A handler in this process finds the request's span active.
+    const active = handlersInProcess ? (sdkSpan ?? direct!.handlerView(span)) : undefined;
+    return (active ? api.context.with(api.trace.setSpan(parent, active), run) : run()).then(
       (result) => {
         if ((result as { isError?: unknown } | null)?.isError === true) {
           span.setAttribute('error.type', 'tool_error');
@@ -168,11 +189,3 @@ export async function startTracing(
   };
 }
 
-/** Request spans recorded straight into the export thread's batches, when `directSpansFit`. */
-async function directSpans(env: NodeJS.ProcessEnv, version: string, exportThread: ExportThread) {
-  const { DirectSpans, directSpansFit } = await import('./direct-spans.js');
-  if (!directSpansFit(env)) return undefined;
-  // The scope the SDK's tracer for 'mcp-sse' would give its spans.
-  const scope = { name: 'mcp-sse', version, schemaUrl: undefined };
-  return new DirectSpans(scope, (span) => exportThread.onEnd(span), env.OTEL_TRACES_SAMPLER === 'always_on');
-}

@@ -47,6 +47,8 @@ import { trace } from '@opentelemetry/api';
 export default defineTool({
   description: 'Makes a span of its own',
   handler: async () => {
+    // Only a handler in the server's process has the request's span itself to change.
+    trace.getActiveSpan()?.setAttribute('user.touched', 'yes');
     const span = trace.getTracer('user-tool').startSpan('user-work');
     const recording = span.isRecording();
     span.end();
@@ -357,6 +359,7 @@ describe.each(TRACE_CASES)('traces over OTLP %s, isolation %s', (protocol, isola
       expect(span.resource['mcp_sse.process.role']).toBeUndefined();
       expect(span.attributes).toMatchObject({ 'mcp.method.name': 'tools/call', 'gen_ai.tool.name': 'traced', 'gen_ai.operation.name': 'execute_tool', 'network.transport': 'tcp', 'network.protocol.name': 'http' });
       expect(span.attributes['mcp.session.id']).toEqual(expect.any(String));
+      expect(span.attributes['user.touched']).toBe(isolation === 'none' ? 'yes' : undefined);
       const child = await receiver.span((s) => s.name === 'user-work');
       expect(child).toMatchObject({ traceId, parentSpanId: span.spanId, resource: { 'service.name': 'obs-test' } });
       // Exported by the process the handler ran in: a tool worker's own provider, or the server's.
