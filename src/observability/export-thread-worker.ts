@@ -13,8 +13,7 @@ const port = parentPort!;
 const send = (message: FromExportThread) => port.postMessage(message);
 
 try {
-  const [{ createTraceState }, { BatchSpanProcessor }, exporter, resource] = await Promise.all([
-    import('@opentelemetry/api'),
+  const [{ BatchSpanProcessor }, exporter, resource] = await Promise.all([
     import('@opentelemetry/sdk-trace-node'),
     createExporter(exporterKind(process.env)),
     createResource(version),
@@ -22,7 +21,7 @@ try {
   const processor = new BatchSpanProcessor(exporter);
   port.on('message', (message: ToExportThread) => {
     if (message.t === 'spans') {
-      for (const span of fromBatch(message, resource, createTraceState)) processor.onEnd(span);
+      for (const span of fromBatch(message, resource)) processor.onEnd(span);
       Atomics.add(taken, 0, message.spans.length);
       return;
     }

@@ -1,5 +1,9 @@
-import type { Attributes, HrTime, Link, SpanContext, TraceState } from '@opentelemetry/api';
+import { createTraceState, type Attributes, type HrTime, type Link, type SpanContext } from '@opentelemetry/api';
+import { hrTimeDuration } from '@opentelemetry/core';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-node';
+
+// Loaded only once tracing is on (through export-thread.ts, itself imported then), so the
+// OpenTelemetry API and core it uses cost an untraced server nothing.
 
 type Scope = ReadableSpan['instrumentationScope'];
 type Resource = ReadableSpan['resource'];
@@ -84,8 +88,8 @@ export class SpanBatcher {
 }
 
 /** The export thread's side of `SpanBatcher`: the batch's spans, for the batch processor. */
-export function fromBatch({ spans, scopes }: SpanBatch, resource: Resource, traceStateOf: (text: string) => TraceState): ReadableSpan[] {
-  return spans.map((record) => fromRecord(record, resource, scopes, traceStateOf));
+export function fromBatch({ spans, scopes }: SpanBatch, resource: Resource): ReadableSpan[] {
+  return spans.map((record) => fromRecord(record, resource, scopes));
 }
 
 export function toRecord(span: EndedSpan, scope: number): SpanRecord {
@@ -119,14 +123,10 @@ function toLinkRecord({ context, attributes, droppedAttributesCount }: Link): Li
   return [context.traceId, context.spanId, context.traceFlags, context.traceState?.serialize(), context.isRemote, attributes, droppedAttributesCount];
 }
 
-/**
- * The span again, as much of a `ReadableSpan` as exporters read. `traceStateOf` makes a
- * `TraceState` from its header text (`createTraceState` of `@opentelemetry/api`); passed in so
- * that this module loads nothing.
- */
-export function fromRecord(record: SpanRecord, resource: Resource, scopes: Scope[], traceStateOf: (text: string) => TraceState): ReadableSpan {
+/** The span again, as much of a `ReadableSpan` as exporters read. */
+export function fromRecord(record: SpanRecord, resource: Resource, scopes: Scope[]): ReadableSpan {
   const [name, kind, traceId, spanId, traceFlags, traceState, parentSpanId, parentIsRemote, startTime, endTime, code, message, attributes, events, links, droppedAttributes, droppedEvents, droppedLinks, scope] = record;
-  const context: SpanContext = { traceId, spanId, traceFlags, ...(traceState && { traceState: traceStateOf(traceState) }) };
+  const context: SpanContext = { traceId, spanId, traceFlags, ...(traceState && { traceState: createTraceState(traceState) }) };
   return {
     name,
     kind,
@@ -136,9 +136,9 @@ export function fromRecord(record: SpanRecord, resource: Resource, scopes: Scope
     endTime,
     status: message === undefined ? { code } : { code, message },
     attributes,
-    links: links ? links.map((link) => fromLinkRecord(link, traceStateOf)) : [],
+    links: links ? links.map(fromLinkRecord) : [],
     events: events || [],
-    duration: durationOf(startTime, endTime),
+    duration: hrTimeDuration(startTime, endTime),
     ended: true,
     resource,
     instrumentationScope: scopes[scope]!,
@@ -148,12 +148,7 @@ export function fromRecord(record: SpanRecord, resource: Resource, scopes: Scope
   };
 }
 
-function fromLinkRecord([traceId, spanId, traceFlags, traceState, isRemote, attributes, dropped]: LinkRecord, traceStateOf: (text: string) => TraceState): Link {
-  const context: SpanContext = { traceId, spanId, traceFlags, ...(traceState && { traceState: traceStateOf(traceState) }), ...(isRemote !== undefined && { isRemote }) };
+function fromLinkRecord([traceId, spanId, traceFlags, traceState, isRemote, attributes, dropped]: LinkRecord): Link {
+  const context: SpanContext = { traceId, spanId, traceFlags, ...(traceState && { traceState: createTraceState(traceState) }), ...(isRemote !== undefined && { isRemote }) };
   return { context, ...(attributes && { attributes }), ...(dropped !== undefined && { droppedAttributesCount: dropped }) };
-}
-
-function durationOf(start: HrTime, end: HrTime): HrTime {
-  const nanos = end[1] - start[1];
-  return nanos < 0 ? [end[0] - start[0] - 1, nanos + 1e9] : [end[0] - start[0], nanos];
 }

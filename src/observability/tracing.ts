@@ -2,7 +2,7 @@ import type * as Api from '@opentelemetry/api';
 import { networkTransportOf, type CallAround, type CallStart } from './call-info.js';
 import type { IdGenerator } from '@opentelemetry/sdk-trace-node';
 import type { RequestSpan } from './direct-spans.js';
-import { ExportThread } from './export-thread.js';
+import type { ExportThread } from './export-thread.js';
 import { createExporter, createResource, exporterKind } from './otel-setup.js';
 
 export interface Tracing {
@@ -54,7 +54,7 @@ export async function startProvider(
 ) {
   const kind = exporterKind(env);
   // The thread loads its half of the SDK while this one loads the other.
-  const starting = kind !== 'console' && exportThread ? ExportThread.start(env, version, exportThread.warn) : undefined;
+  const starting = kind !== 'console' && exportThread ? import('./export-thread.js').then(({ ExportThread }) => ExportThread.start(env, version, exportThread.warn)) : undefined;
   // It may fail before the imports below are done: awaited after them, not an unhandled rejection.
   starting?.catch(() => undefined);
   const [api, { NodeTracerProvider, BatchSpanProcessor, SimpleSpanProcessor }] = await Promise.all([import('@opentelemetry/api'), import('@opentelemetry/sdk-trace-node')]);

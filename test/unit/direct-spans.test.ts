@@ -51,7 +51,7 @@ function direct(alwaysOn = false) {
 function exported(spans: EndedSpan[], resource: ReadableSpan['resource']) {
   const batcher = new SpanBatcher();
   for (const span of spans) batcher.add(span);
-  const request = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(fromBatch(structuredClone(batcher.take()), resource, createTraceState))));
+  const request = JSON.parse(new TextDecoder().decode(JsonTraceSerializer.serializeRequest(fromBatch(structuredClone(batcher.take()), resource))));
   for (const scope of request.resourceSpans[0].scopeSpans) {
     for (const span of scope.spans) {
       expect(span.spanId).toMatch(/^[0-9a-f]{16}$/);

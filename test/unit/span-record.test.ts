@@ -35,7 +35,7 @@ function acrossThreads(spans: ReadableSpan[]): ReadableSpan[] {
   for (const span of spans) batcher.add(span);
   const batch = structuredClone(batcher.take());
   expect(batcher.size).toBe(0);
-  return fromBatch(batch, spans[0]!.resource, createTraceState);
+  return fromBatch(batch, spans[0]!.resource);
 }
 
 describe('span records (the export thread hand-over)', () => {
@@ -58,6 +58,6 @@ describe('span records (the export thread hand-over)', () => {
   it('keeps durations whole across a second boundary', () => {
     const [span] = endedSpans();
     const record = toRecord({ ...span!, spanContext: span!.spanContext, startTime: [10, 999_000_000], endTime: [11, 1_000_000] }, 0);
-    expect(fromRecord(record, span!.resource, [span!.instrumentationScope], createTraceState).duration).toEqual([0, 2_000_000]);
+    expect(fromRecord(record, span!.resource, [span!.instrumentationScope]).duration).toEqual([0, 2_000_000]);
   });
 });
