@@ -150,21 +150,6 @@ class HandlerView implements Span {
   }
 }
 
-/** A span that records nothing (its parent was not sampled) but carries its context onward. */
-class UnsampledSpan implements RequestSpan {
-  constructor(private readonly context: SpanContext) {}
-  spanContext(): SpanContext {
-    return this.context;
-  }
-  setAttribute(): this {
-    return this;
-  }
-  setStatus(): this {
-    return this;
-  }
-  end(): void {}
-}
-
 /**
  * Random ids from a pooled buffer (one `randomFillSync` per 256 spans or more), for the direct
  * spans and as the SDK provider's id generator, so that a span the SDK takes over (`plan`) keeps
@@ -226,13 +211,15 @@ export class DirectSpans {
     const spanId = this.ids.next(8);
     if (!parent) return new DirectSpan(this, name, { traceId: this.ids.next(16), spanId, traceFlags: TraceFlags.SAMPLED }, undefined, attributes);
     const traceState: TraceState | undefined = parent.traceState;
-    if (!this.alwaysOn && !(parent.traceFlags & TraceFlags.SAMPLED)) return new UnsampledSpan({ traceId: parent.traceId, spanId, traceFlags: TraceFlags.NONE, ...(traceState && { traceState }) });
+    // Not sampled: a span that records nothing but carries the trace onward, as the SDK's tracer returns.
+    if (!this.alwaysOn && !(parent.traceFlags & TraceFlags.SAMPLED)) return trace.wrapSpanContext({ traceId: parent.traceId, spanId, traceFlags: TraceFlags.NONE, ...(traceState && { traceState }) });
     return new DirectSpan(this, name, { traceId: parent.traceId, spanId, traceFlags: TraceFlags.SAMPLED, traceState }, parent, attributes);
   }
 
   /** What a handler in this process finds as the active span while it runs under `span`. */
   handlerView(span: RequestSpan): Span {
-    return span instanceof DirectSpan ? new HandlerView(span) : trace.wrapSpanContext(span.spanContext());
+    // Anything else `start` made is the API's non-recording span, a whole `Span` already.
+    return span instanceof DirectSpan ? new HandlerView(span) : (span as Span);
   }
 
   /** The SDK's span in place of `span`: same ids, name, kind, parent, attributes and start. */
