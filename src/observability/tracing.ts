@@ -139,8 +139,8 @@ export async function startTracing(
       'jsonrpc.request.id': String(call.request.id),
       'network.transport': networkTransportOf(session),
     };
-    // Over stdio there is no application protocol beneath JSON-RPC to name.
-    if (session.kind === 'sse' || session.kind === 'http') attributes['network.protocol.name'] = 'http';
+    // Over TCP it is HTTP; over stdio (or in memory) there is no application protocol to name.
+    if (attributes['network.transport'] === 'tcp') attributes['network.protocol.name'] = 'http';
     if (session.id) attributes['mcp.session.id'] = session.id;
     if (session.protocolVersion) attributes['mcp.protocol.version'] = session.protocolVersion;
     if (call.kind === 'tool' && call.name) Object.assign(attributes, { 'gen_ai.tool.name': call.name, 'gen_ai.operation.name': 'execute_tool' });
