@@ -13,7 +13,7 @@ import { hostname } from 'node:os';
 import { createHttpApp } from '../http/app.js';
 import { applyHttpTimeouts } from '../http/timeouts.js';
 import { loadInline } from '../files/inline.js';
-import { toolWorkersFor, usesToolWorkers } from './tool-runner.js';
+import { handlerPlacement, toolWorkersFor } from './tool-runner.js';
 import { listen } from '../http/listen.js';
 import { DEFAULTS, taskSettingsOf, type McpSseServer, type ServerOptions } from './options.js';
 import { createLogger } from '../logger.js';
@@ -76,13 +76,7 @@ export async function createServer(options: ServerOptions = {}): Promise<McpSseS
     await directory?.close();
     throw error;
   }
-  const toolWorkersOn = usesToolWorkers(options);
-  const observability = await Observability.start(logger, packageVersion, {
-    requestLogger: options.requestLogger,
-    // Definitions passed in code run here even when the folder's run in tool workers.
-    handlersInProcess: !toolWorkersOn || Boolean(options.definitions?.length),
-    toolWorkers: toolWorkersOn,
-  });
+  const observability = await Observability.start(logger, packageVersion, { requestLogger: options.requestLogger, ...handlerPlacement(options) });
   const { registry, hub, tasks, onError, onResourceUpdate, stop } = createCore({
     instrument: observability.instrument,
     locateToolError: observability.locator(() => registry),

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DefinitionFolder } from '../files/definition-folder.js';
 import { Observability } from './observability.js';
-import { toolWorkersFor, usesToolWorkers } from './tool-runner.js';
+import { handlerPlacement, toolWorkersFor } from './tool-runner.js';
 import { loadInline } from '../files/inline.js';
 import { FolderWatcher } from '../files/watch.js';
 import { createLogger } from '../logger.js';
@@ -46,15 +46,10 @@ export async function createStdioServer(options: StdioServerOptions = {}): Promi
     version: options.version ?? packageVersion,
     instructions: options.instructions,
   };
-  // Before any tool file runs: a console.log at a file's top level must not reach the client either.
   // The request log (on stderr, with the rest of the log) and traces, as over HTTP; there is no
   // /metrics to serve here, so no metrics are kept.
-  const toolWorkersOn = usesToolWorkers(options);
-  const observability = await Observability.start(logger, packageVersion, {
-    // Definitions passed in code run here even when the folder's run in tool workers.
-    handlersInProcess: !toolWorkersOn || Boolean(options.definitions?.length),
-    toolWorkers: toolWorkersOn,
-  });
+  const observability = await Observability.start(logger, packageVersion, handlerPlacement(options));
+  // Before any tool file runs: a console.log at a file's top level must not reach the client either.
   const claimed = options.output ? undefined : claimStdout();
   const { registry, hub, tasks, onError, onResourceUpdate, stop } = createCore({
     instrument: observability.instrument,

@@ -8,6 +8,15 @@ import { DEFAULTS, type ServerOptions } from './options.js';
 export const usesToolWorkers = (options: Pick<ServerOptions, 'dir' | 'isolation'>): boolean =>
   Boolean(options.dir) && (options.isolation ?? DEFAULTS.isolation) === 'workers';
 
+/**
+ * Where handlers run, as tracing needs to know: in tool workers (a served folder, by default),
+ * and in this process (no tool workers, or definitions passed in code, which always run here).
+ */
+export function handlerPlacement(options: Pick<ServerOptions, 'dir' | 'isolation' | 'definitions'>): { toolWorkers: boolean; handlersInProcess: boolean } {
+  const toolWorkers = usesToolWorkers(options);
+  return { toolWorkers, handlersInProcess: !toolWorkers || Boolean(options.definitions?.length) };
+}
+
 /** Tool workers for a served folder unless `isolation: 'none'`; definitions passed in code stay here. */
 export function toolWorkersFor(
   options: Pick<ServerOptions, 'dir' | 'isolation' | 'toolWorkers' | 'toolMemoryMb' | 'loadTimeoutMs'>,
